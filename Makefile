@@ -1,0 +1,38 @@
+# Two commands do everything from a fresh clone:
+#   make serve   install (first time), build the index (first time), start the web app
+#   make test    install (first time, with Chromium for the browser tests), lint, run the tests and the eval gate
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: serve test install browser lint eval bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: the CPU build; an unpinned torch pulls GBs of CUDA packages.
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e '.[dev]'
+	touch $(STAMP)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+serve: $(STAMP)
+	$(BIN)/askhist serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+eval: $(STAMP)
+	$(BIN)/askhist eval --report eval/report
+
+bench: $(STAMP)
+	$(BIN)/askhist bench
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest
+	$(BIN)/askhist eval

@@ -1,0 +1,358 @@
+"""Answers: choose verbatim sentences, cite them, or abstain; check claims.
+
+Every sentence askhist shows is a span of a source file, scored against the
+question by meaning (cosine of sentence and question vectors, both computed
+ahead: sentence vectors at index time) and by words (the share of the
+question's IDF weight the sentence covers). When the best sentence scores
+below the abstention threshold, the assistant says the sources don't answer
+and still shows the nearest passages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .chunking import Sentence
+from .cleaning import MAIN, section_label
+from .index import Index
+from .retrieval import Hit, Query, Retriever
+
+SUPPORTED = "supported"
+PARTLY = "partly supported"
+NOT_FOUND = "not found"
+NO_ANSWER = "The sources don't answer this question. The passages below are the closest they come."
+_QUESTION_START = re.compile(
+    r"^(?:why|how|what|who|whom|when|where|which|did|does|do|is|are|was|were|can|could)\b", re.IGNORECASE
+)
+_NUMBER = re.compile(r"\b\d{3,4}\b")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Scoring weights and thresholds, calibrated on the dev questions
+    (see README, "How the thresholds were chosen")."""
+
+    dense_weight: float = 0.6
+    lexical_weight: float = 0.4
+    abstain_below: float = 0.45
+    max_sentences: int = 3
+    keep_within: float = 0.85  # further sentences need this share of the best score
+    candidate_passages: int = 5
+    duplicate_overlap: float = 0.6
+    claim_supported: float = 0.62
+    claim_partly: float = 0.48
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One quoted sentence of an answer, with its citation number."""
+
+    text: str
+    doc: str
+    title: str
+    start: int
+    end: int
+    citation: int
+    location: str
+    score: float
+
+
+@dataclass(frozen=True)
+class PassageResult:
+    """A retrieved passage, with the answer's sentences inside it to highlight."""
+
+    doc: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    location: str
+    highlights: tuple[tuple[int, int], ...] = ()  # spans in file offsets
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The assistant's reply to one question."""
+
+    question: str
+    abstained: bool
+    sentences: tuple[AnswerSentence, ...]
+    passages: tuple[PassageResult, ...]
+    message: str = ""
+    context: str = ""  # the earlier question a follow-up was read with
+
+    @property
+    def text(self) -> str:
+        """The answer as plain text with [n] markers."""
+        if self.abstained:
+            return self.message
+        return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+
+    def to_dict(self) -> dict:
+        best = self.sentences[0] if self.sentences and not self.abstained else None
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answer": None
+            if best is None
+            else {"text": best.text, "doc": best.doc, "start": best.start, "end": best.end},
+            "sentences": [] if self.abstained else [_sentence_dict(s) for s in self.sentences],
+            "passages": [
+                {
+                    "doc": p.doc,
+                    "title": p.title,
+                    "start": p.start,
+                    "end": p.end,
+                    "text": p.text,
+                    "score": round(p.score, 6),
+                    "location": p.location,
+                }
+                for p in self.passages
+            ],
+            "message": self.message,
+            "context": self.context,
+        }
+
+
+def _sentence_dict(s: AnswerSentence) -> dict:
+    return {
+        "text": s.text,
+        "doc": s.doc,
+        "title": s.title,
+        "start": s.start,
+        "end": s.end,
+        "citation": s.citation,
+        "location": s.location,
+        "score": round(s.score, 6),
+    }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    start: int
+    end: int
+    location: str
+
+
+@dataclass(frozen=True)
+class SourceSupport:
+    """How one source stands towards a claim."""
+
+    doc: str
+    title: str
+    section: str  # "main", or "related" for other essays' snippets listed in the file
+    support: str
+    score: float
+    evidence: Evidence | None
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 6)
+        return d
+
+
+@dataclass(frozen=True)
+class ClaimReport:
+    claim: str
+    sources: tuple[SourceSupport, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim, "sources": [s.to_dict() for s in self.sources]}
+
+
+def location(sentence_or_passage) -> str:
+    """Where a span is, for a citation: paragraph, and for snippets of other
+    essays, which snippet."""
+    where = f"paragraph {sentence_or_passage.paragraph}"
+    if sentence_or_passage.section != MAIN:
+        return f"{section_label(sentence_or_passage.section)}, {where}"
+    return where
+
+
+def is_statement(sentence: Sentence) -> bool:
+    """Whether a sentence can stand as an answer: not a heading or question."""
+    text = sentence.text.strip()
+    if len(text.split()) < 4 or text.endswith("?") or text.endswith(":"):
+        return False
+    return not (_QUESTION_START.match(text) and not text.endswith((".", "!", '"', "\u201d")))
+
+
+class Scorer:
+    """Scores sentences against a query by meaning and by words."""
+
+    def __init__(self, index: Index, retriever: Retriever, settings: AnswerSettings) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.settings = settings
+
+    def weighted_terms(self, query: Query) -> dict[str, float]:
+        """Query words with their IDF, context words at half weight."""
+        bm25 = self.index.bm25
+        weights: dict[str, float] = {}
+        for token in self.retriever.query_tokens(query.text):
+            weights[token] = bm25.term_idf(token)
+        if query.context:
+            for token in self.retriever.query_tokens(query.context):
+                weights.setdefault(token, 0.5 * bm25.term_idf(token))
+        return weights
+
+    def score(self, sentence_ids: list[int], vector: np.ndarray, terms: dict[str, float]) -> np.ndarray:
+        if not sentence_ids:
+            return np.zeros(0, dtype=np.float32)
+        dense = self.index.sentence_vectors[sentence_ids] @ vector
+        total = sum(terms.values()) or 1.0
+        words = self.index.sentence_tokens
+        lexical = np.array(
+            [sum(w for t, w in terms.items() if t in words[i]) / total for i in sentence_ids], dtype=np.float32
+        )
+        s = self.settings
+        return s.dense_weight * dense + s.lexical_weight * lexical
+
+
+def _tokens_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def select_sentences(
+    index: Index, candidates: list[int], scores: np.ndarray, settings: AnswerSettings
+) -> list[tuple[int, float]]:
+    """The best 1-3 sentences, without near-duplicates (sources repeat each other)."""
+    order = np.argsort(-scores, kind="stable")
+    chosen: list[tuple[int, float]] = []
+    chosen_tokens: list[frozenset[str]] = []
+    best = float(scores[order[0]]) if len(order) else 0.0
+    for position in order:
+        sid, score = candidates[position], float(scores[position])
+        if len(chosen) >= settings.max_sentences or score < settings.keep_within * best:
+            break
+        tokens = index.sentence_tokens[sid]
+        if any(_tokens_overlap(tokens, other) >= settings.duplicate_overlap for other in chosen_tokens):
+            continue
+        chosen.append((sid, score))
+        chosen_tokens.append(tokens)
+    return chosen
+
+
+def answer_question(
+    question: str,
+    query: Query,
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    top_k: int = 5,
+) -> Answer:
+    """Retrieve passages for a query and answer with cited sentences (or abstain)."""
+    vector = retriever.query_vector(query)
+    hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector)
+    scorer = Scorer(index, retriever, settings)
+    candidates: list[int] = []
+    seen: set[int] = set()
+    for hit in hits[: settings.candidate_passages]:
+        passage = index.passages[hit.passage]
+        for sid in range(passage.first_sentence, passage.last_sentence + 1):
+            if sid not in seen and is_statement(index.sentences[sid]):
+                seen.add(sid)
+                candidates.append(sid)
+    scores = scorer.score(candidates, vector, scorer.weighted_terms(query))
+    best = float(scores.max()) if len(scores) else 0.0
+    abstained = best < settings.abstain_below
+    chosen = [] if abstained else select_sentences(index, candidates, scores, settings)
+
+    sentences = tuple(
+        AnswerSentence(
+            text=s.text,
+            doc=s.doc,
+            title=index.documents[s.doc].title,
+            start=s.start,
+            end=s.end,
+            citation=number,
+            location=location(s),
+            score=score,
+        )
+        for number, (s, score) in enumerate(((index.sentences[sid], score) for sid, score in chosen), start=1)
+    )
+    passages = tuple(_passage_result(index, hit, sentences) for hit in hits[:top_k])
+    return Answer(
+        question=question,
+        abstained=abstained,
+        sentences=sentences,
+        passages=passages,
+        message=NO_ANSWER if abstained else "",
+        context=query.context,
+    )
+
+
+def _passage_result(index: Index, hit: Hit, sentences: tuple[AnswerSentence, ...]) -> PassageResult:
+    p = index.passages[hit.passage]
+    highlights = tuple((s.start, s.end) for s in sentences if s.doc == p.doc and p.start <= s.start and s.end <= p.end)
+    return PassageResult(
+        doc=p.doc,
+        title=index.documents[p.doc].title,
+        start=p.start,
+        end=p.end,
+        text=p.text,
+        score=hit.score,
+        location=location(p),
+        highlights=highlights,
+    )
+
+
+def check_claim(claim: str, index: Index, retriever: Retriever, settings: AnswerSettings) -> ClaimReport:
+    """For every source, whether it supports the claim and its best sentence.
+
+    Snippets of other essays listed inside a file are a source of their own
+    (section "related"), never credited to the host essay.
+    """
+    query = Query(claim)
+    vector = retriever.query_vector(query)
+    scorer = Scorer(index, retriever, settings)
+    terms = scorer.weighted_terms(query)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for sid, sentence in enumerate(index.sentences):
+        section = MAIN if sentence.section == MAIN else "related"
+        groups.setdefault((sentence.doc, section), []).append(sid)
+    claim_numbers = set(_NUMBER.findall(claim))
+    results = []
+    for doc_id in index.documents:
+        for section in (MAIN, "related"):
+            sids = groups.get((doc_id, section))
+            if not sids:
+                continue
+            scores = scorer.score(sids, vector, terms)
+            best = int(np.argmax(scores))
+            sentence = index.sentences[sids[best]]
+            score = float(scores[best])
+            support, note = _support_level(score, claim_numbers, sentence.text, settings)
+            title = index.documents[doc_id].title
+            if section != MAIN:
+                title = f"Other essays' snippets listed in \u201c{title}\u201d"
+            evidence = (
+                Evidence(sentence.text, sentence.start, sentence.end, location(sentence))
+                if support != NOT_FOUND or note
+                else None
+            )
+            results.append(SourceSupport(doc_id, title, section, support, score, evidence, note))
+    rank = {SUPPORTED: 0, PARTLY: 1, NOT_FOUND: 2}
+    results.sort(key=lambda r: (rank[r.support], -r.score))
+    return ClaimReport(claim, tuple(results))
+
+
+def _support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
+    """Support level from the score; a sentence that gives other dates than
+    the claim does not support it, and the note says so."""
+    if score < settings.claim_partly:
+        return NOT_FOUND, ""
+    evidence_numbers = set(_NUMBER.findall(evidence))
+    missing = claim_numbers - evidence_numbers
+    if missing and evidence_numbers - claim_numbers:
+        others = ", ".join(sorted(evidence_numbers - claim_numbers))
+        return NOT_FOUND, f"gives {others}, not {', '.join(sorted(missing))}"
+    if missing:
+        return PARTLY, ""
+    return (SUPPORTED if score >= settings.claim_supported else PARTLY), ""

@@ -1,0 +1,240 @@
+"""Command line: ``askhist index | ask | check | eval | serve | bench``.
+
+A thin layer over :class:`askhist.Assistant`. Errors print one line on
+stderr and exit non-zero; there are no tracebacks for expected problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+class CliError(Exception):
+    """An expected failure: printed as one line, exit code 1."""
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class _ProgressBar:
+    """A one-line progress display on stderr for index builds."""
+
+    def __init__(self) -> None:
+        self._last = -1
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        percent = int(100 * done / max(total, 1))
+        if percent == self._last:
+            return
+        self._last = percent
+        bar = "#" * (percent // 4)
+        end = "\n" if done >= total else ""
+        print(f"\r{stage}: [{bar:<25}] {percent:3d}% ({done}/{total})", end=end, file=sys.stderr, flush=True)
+
+
+def _add_collection_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--docs", default="seeds", help="folder of documents (default: seeds)")
+    parser.add_argument("--index", default="index", help="index folder (default: index)")
+    parser.add_argument("--model", default=None, help="embedding model: local path or name (default: packaged MiniLM)")
+
+
+def _load_assistant(args: argparse.Namespace, extra_dirs: Sequence[Path] = ()):
+    from .assistant import Assistant
+
+    return Assistant.load(
+        docs=[Path(args.docs), *extra_dirs],
+        index_dir=Path(args.index),
+        model=args.model,
+        log=_log,
+        progress=_ProgressBar(),
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    assistant = _load_assistant(args)
+    counts = assistant.index.manifest["counts"]
+    print(
+        f"Index ready in {args.index}: {counts['documents']} documents, "
+        f"{counts['passages']} passages, {counts['sentences']} sentences"
+    )
+    return 0
+
+
+def _print_answer(answer) -> None:
+    if answer.context:
+        print(f"(read as a follow-up to: {answer.context})")
+    if answer.abstained:
+        print(answer.message)
+    else:
+        print(answer.text)
+        print("\nSources:")
+        for s in answer.sentences:
+            print(f"  [{s.citation}] {s.title}, {s.location}, characters {s.start}-{s.end} ({s.doc})")
+    print("\nPassages:")
+    for number, p in enumerate(answer.passages, start=1):
+        text = " ".join(p.text.split())
+        print(f"  {number}. {p.title}, {p.location} ({p.doc} {p.start}-{p.end})")
+        print(f"     {text[:300]}{'...' if len(text) > 300 else ''}")
+
+
+def _read_batch(path: str) -> list[str]:
+    try:
+        if path == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CliError(f"cannot read questions file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"questions file {path} is not UTF-8 text") from None
+    return [line for line in lines if line.strip()]
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .assistant import InputError, validate_text
+
+    if args.batch is None:
+        if args.question is None:
+            raise CliError("give a question, or --batch FILE")
+        validate_text(args.question)  # fail before loading the model
+    elif args.question is not None:
+        raise CliError("give either a question or --batch FILE, not both")
+    if args.top_k < 1:
+        raise CliError("--top-k must be at least 1")
+    questions = _read_batch(args.batch) if args.batch is not None else [args.question]
+    assistant = _load_assistant(args)
+    if args.batch is None:
+        answer = assistant.ask(questions[0], top_k=args.top_k)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+        return 0
+    failures = 0
+    for question in questions:
+        try:
+            record = assistant.ask(question, top_k=args.top_k).to_dict()
+        except InputError as exc:
+            failures += 1
+            record = {"question": question, "error": str(exc)}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return EXIT_ERROR if failures else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .assistant import validate_text
+
+    validate_text(args.claim, "claim")
+    assistant = _load_assistant(args)
+    report = assistant.check(args.claim)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    print(f"Claim: {report.claim}\n")
+    for s in report.sources:
+        print(f"  {s.support.upper():<17} {s.title} ({s.doc})")
+        if s.evidence:
+            ev = s.evidence
+            print(f"      \u201c{ev.text}\u201d ({ev.location}, characters {ev.start}-{ev.end})")
+        if s.note:
+            print(f"      note: {s.note}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import run_cli
+
+    return run_cli(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .webapp import serve
+
+    return serve(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_cli
+
+    return run_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="askhist",
+        description="Ask questions of a folder of history documents; answers are quoted, cited sentences.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="build or update the index")
+    _add_collection_args(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with quoted, cited sentences")
+    p.add_argument("question", nargs="?", help="the question")
+    p.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
+    p.add_argument("--top-k", type=int, default=5, help="passages to show (default: 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _add_collection_args(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("check", help="which sources support a claim")
+    p.add_argument("claim", help="the claim, e.g. 'Stalin became General Secretary in 1922'")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _add_collection_args(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("eval", help="measure retrieval and answers on a QA set")
+    p.add_argument("--qa", default="eval/qa.jsonl", help="QA file (default: eval/qa.jsonl)")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="all", help="which part of the set")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--report", metavar="DIR", help="write a markdown report with plots to DIR")
+    p.add_argument("--thresholds", default="eval/thresholds.json", help="gate file ('' to skip the gate)")
+    p.add_argument("--ablation", action="store_true", help="also evaluate BM25 alone, dense alone and each fusion")
+    _add_collection_args(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the web app")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--data", default="data", help="folder for uploaded documents (default: data)")
+    _add_collection_args(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("bench", help="measure speed and memory")
+    p.add_argument("--out", default="bench/results", help="folder for the JSON results")
+    p.add_argument("--quick", action="store_true", help="small sizes only (for CI)")
+    _add_collection_args(p)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .assistant import InputError
+    from .documents import DocumentError
+    from .embedding import ModelError
+    from .index import IndexProblem
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, InputError, DocumentError, ModelError, IndexProblem) as exc:
+        print(f"askhist: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("askhist: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,374 @@
+"""Index: passages, sentences, vectors and BM25 statistics on disk.
+
+Layout of an index folder::
+
+    index/
+      current -> gen-<time>-<pid>/   symlink to the live generation
+      gen-.../manifest.json          format, model, chunking, source hashes
+      gen-.../documents.json         ids, titles, texts of the sources
+      gen-.../spans.npz              passage and sentence spans
+      gen-.../passages.faiss         passage vectors (inner product)
+      gen-.../sentences.npy          sentence vectors (answer selection)
+      gen-.../bm25.npz, bm25_vocabulary.json
+      cache/                         embedding cache shared by generations
+      .lock                          held while building
+
+A build writes a new generation folder and then swaps the ``current``
+symlink with one atomic rename, so a build that is interrupted (even by
+SIGKILL) leaves the previous index intact, and readers never see half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import BM25Index, TokenizerParams
+from .chunking import ChunkingParams, Passage, Sentence, chunk_document
+from .documents import Document
+from .text import tokenize
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class IndexProblem(Exception):
+    """Base class for index problems; the message is meant for users."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexCorrupt(IndexProblem):
+    pass
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the index keeps of a source document."""
+
+    doc_id: str
+    title: str
+    description: str
+    sha256: str
+    text: str
+
+
+@dataclass
+class Index:
+    """A loaded index: everything retrieval and answering need."""
+
+    directory: Path
+    manifest: dict
+    documents: dict[str, DocumentInfo]
+    passages: list[Passage]
+    sentences: list[Sentence]
+    passage_vectors: object  # faiss.Index
+    sentence_vectors: np.ndarray
+    bm25: BM25Index
+
+    @property
+    def model_identity(self) -> str:
+        return self.manifest["model"]
+
+    @property
+    def tokenizer(self) -> TokenizerParams:
+        return TokenizerParams(**self.manifest["tokenizer"])
+
+    @cached_property
+    def sentence_tokens(self) -> list[frozenset[str]]:
+        """Each sentence's word set, for the lexical part of answer scoring."""
+        return [frozenset(self.tokens(s.text)) for s in self.sentences]
+
+    def tokens(self, text: str) -> list[str]:
+        """Tokenise text the way this index's BM25 corpus was tokenised."""
+        params = self.tokenizer
+        return tokenize(text, stop_words=params.stop_words, stem=params.stem)
+
+
+def stale_reasons(
+    manifest: dict,
+    documents: Sequence[Document],
+    model_identity: str,
+    chunking: ChunkingParams,
+    tokenizer: TokenizerParams,
+) -> list[str]:
+    """Why an index no longer matches the sources or settings ([] if it does)."""
+    reasons = []
+    if manifest.get("format_version") != FORMAT_VERSION:
+        reasons.append(f"index format {manifest.get('format_version')} is not the current {FORMAT_VERSION}")
+    if manifest.get("model") != model_identity:
+        reasons.append(f"embedding model changed ({manifest.get('model')} -> {model_identity})")
+    if manifest.get("chunking") != chunking.to_dict():
+        reasons.append("chunking parameters changed")
+    if manifest.get("tokenizer") != tokenizer.to_dict():
+        reasons.append("BM25 tokenisation changed")
+    indexed = manifest.get("documents", {})
+    current = {d.doc_id: d.sha256 for d in documents}
+    added = sorted(set(current) - set(indexed))
+    removed = sorted(set(indexed) - set(current))
+    changed = sorted(k for k in set(current) & set(indexed) if current[k] != indexed[k])
+    for label, names in (("added", added), ("removed", removed), ("changed", changed)):
+        if names:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            reasons.append(f"{len(names)} document(s) {label}: {shown}")
+    return reasons
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def chunk_documents(documents: Sequence[Document], chunking: ChunkingParams) -> tuple[list[Sentence], list[Passage]]:
+    """Sentences and passages of all documents, numbered globally."""
+    sentences: list[Sentence] = []
+    passages: list[Passage] = []
+    for doc in documents:
+        doc_sentences, doc_passages = chunk_document(doc.doc_id, doc.text, len(sentences), chunking)
+        sentences.extend(doc_sentences)
+        passages.extend(doc_passages)
+    return sentences, passages
+
+
+def build_index(
+    documents: Sequence[Document],
+    encoder,
+    index_dir: Path,
+    *,
+    chunking: ChunkingParams = ChunkingParams(),
+    tokenizer: TokenizerParams = TokenizerParams(),
+    progress: ProgressFn | None = None,
+) -> Index:
+    """Chunk, embed and index documents, then publish the result atomically.
+
+    Callers that may run concurrently should hold ``index_lock`` (the CLI
+    and the app do, through ``ensure_index``).
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    sentences, passages = chunk_documents(documents, chunking)
+
+    from .embedding import EmbeddingCache
+
+    cache = EmbeddingCache(index_dir / "cache", encoder.identity)
+    texts = [p.text for p in passages] + [s.text for s in sentences]
+    vectors, encoded = cache.encode(texts, lambda missing: _encode_batches(encoder, missing, progress))
+    if not len(texts):
+        vectors = np.zeros((0, encoder.dimension), dtype=np.float32)
+    passage_vectors = vectors[: len(passages)]
+    sentence_vectors = vectors[len(passages) :]
+
+    bm25 = BM25Index.build([tokenize(p.text, **tokenizer.to_dict()) for p in passages])
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": encoder.identity,
+        "dimension": encoder.dimension,
+        "chunking": chunking.to_dict(),
+        "tokenizer": tokenizer.to_dict(),
+        "documents": {d.doc_id: d.sha256 for d in documents},
+        "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "encoded_now": encoded,
+    }
+    generation = index_dir / f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    generation.mkdir()
+    try:
+        _write_generation(generation, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25)
+        manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+        _atomic_write_text(generation / "manifest.json", json.dumps(manifest, indent=1))
+        _publish(index_dir, generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    cache.save(keep={_key(t) for t in texts})
+    _remove_old_generations(index_dir, keep=generation.name)
+    return load_index(index_dir)
+
+
+def _key(text: str) -> str:
+    from .embedding import text_key
+
+    return text_key(text)
+
+
+def _encode_batches(encoder, texts: list[str], progress: ProgressFn | None, batch_size: int = 64) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        parts.append(encoder.encode(texts[start : start + batch_size], batch_size=batch_size))
+        if progress:
+            progress("encoding", min(start + batch_size, len(texts)), len(texts))
+    return np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), dtype=np.float32)
+
+
+def _write_generation(
+    folder: Path,
+    manifest: dict,
+    documents: Sequence[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    bm25: BM25Index,
+) -> None:
+    import faiss
+
+    docs = [
+        {"doc": d.doc_id, "title": d.title, "description": d.description, "sha256": d.sha256, "text": d.text}
+        for d in documents
+    ]
+    (folder / "documents.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    doc_number = {d.doc_id: i for i, d in enumerate(documents)}
+    sections = sorted({p.section for p in passages} | {s.section for s in sentences})
+    section_number = {s: i for i, s in enumerate(sections)}
+    np.savez(
+        folder / "spans.npz",
+        passages=np.array(
+            [
+                [
+                    doc_number[p.doc],
+                    p.start,
+                    p.end,
+                    p.paragraph,
+                    section_number[p.section],
+                    p.first_sentence,
+                    p.last_sentence,
+                ]
+                for p in passages
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 7),
+        sentences=np.array(
+            [[doc_number[s.doc], s.start, s.end, s.paragraph, section_number[s.section]] for s in sentences],
+            dtype=np.int64,
+        ).reshape(-1, 5),
+        sections=np.array(sections, dtype=str),
+    )
+    flat = faiss.IndexFlatIP(manifest["dimension"])
+    if len(passage_vectors):
+        flat.add(np.ascontiguousarray(passage_vectors, dtype=np.float32))
+    faiss.write_index(flat, str(folder / "passages.faiss"))
+    np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+    bm25.save(folder)
+    # Data must be on disk before the symlink swap makes it live.
+    for path in folder.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _publish(index_dir: Path, generation: Path) -> None:
+    link = index_dir / f"{CURRENT}.tmp-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(generation.name)
+    os.replace(link, index_dir / CURRENT)
+
+
+def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    live = _live_generation(index_dir)
+    for path in index_dir.glob("gen-*"):
+        if path.name not in (keep, live) and path.is_dir():
+            # Another process may be building into a newer folder right now:
+            # only remove generations older than ours.
+            if path.name < keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _live_generation(index_dir: Path) -> str | None:
+    link = index_dir / CURRENT
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def index_lock(index_dir: Path, timeout: float = -1):
+    """An inter-process lock serialising builds of one index folder."""
+    from filelock import FileLock
+
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    return FileLock(str(Path(index_dir) / ".lock"), timeout=timeout)
+
+
+def load_manifest(index_dir: Path) -> dict:
+    """The live generation's manifest. Raises IndexMissing or IndexCorrupt."""
+    folder = _generation_folder(Path(index_dir))
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorrupt(f"index at {index_dir} has no manifest.json") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"index manifest at {index_dir} is unreadable ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"index manifest at {index_dir} is not a JSON object")
+    return manifest
+
+
+def _generation_folder(index_dir: Path) -> Path:
+    link = index_dir / CURRENT
+    if not link.is_symlink() and not link.exists():
+        raise IndexMissing(f"no index built yet in {index_dir}")
+    folder = index_dir / os.readlink(link) if link.is_symlink() else link
+    if not folder.is_dir():
+        raise IndexCorrupt(f"index at {index_dir} points to a missing folder ({folder.name})")
+    return folder
+
+
+def load_index(index_dir: Path) -> Index:
+    """Load the live index. Raises IndexMissing or IndexCorrupt with a reason."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = load_manifest(index_dir)
+    folder = _generation_folder(index_dir)
+    try:
+        docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        documents = {
+            d["doc"]: DocumentInfo(d["doc"], d["title"], d["description"], d["sha256"], d["text"]) for d in docs
+        }
+        with np.load(folder / "spans.npz", allow_pickle=False) as spans:
+            passage_rows, sentence_rows, sections = spans["passages"], spans["sentences"], spans["sections"]
+        doc_ids = [d["doc"] for d in docs]
+        sections = [str(s) for s in sections]
+        sentences = [
+            _sentence(documents[doc_ids[d]], start, end, paragraph, sections[sec])
+            for d, start, end, paragraph, sec in sentence_rows.tolist()
+        ]
+        passages = [
+            Passage(
+                doc_ids[d], start, end, documents[doc_ids[d]].text[start:end], paragraph, sections[sec], first, last
+            )
+            for d, start, end, paragraph, sec, first, last in passage_rows.tolist()
+        ]
+        passage_vectors = faiss.read_index(str(folder / "passages.faiss"))
+        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        bm25 = BM25Index.load(folder)
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"index at {index_dir} is incomplete: {Path(exc.filename or '?').name} is missing") from None
+    except Exception as exc:  # any damaged file: numpy, faiss, scipy and json raise different types
+        raise IndexCorrupt(f"index at {index_dir} is damaged ({type(exc).__name__}: {exc})") from None
+    expected = manifest.get("counts", {})
+    if (
+        passage_vectors.ntotal != len(passages)
+        or len(sentence_vectors) != len(sentences)
+        or bm25.size != len(passages)
+        or expected.get("passages") != len(passages)
+        or expected.get("sentences") != len(sentences)
+    ):
+        raise IndexCorrupt(f"index at {index_dir} is damaged (its files disagree on the number of passages)")
+    return Index(index_dir, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25)
+
+
+def _sentence(doc: DocumentInfo, start: int, end: int, paragraph: int, section: str) -> Sentence:
+    return Sentence(doc.doc_id, start, end, doc.text[start:end], paragraph, section)

@@ -1,0 +1,165 @@
+"""Retrieval: BM25 and dense search over passages, fused into one ranking.
+
+Two fusion methods are offered because the evaluation compares them
+(``askhist eval`` runs the ablation): reciprocal rank fusion, which needs no
+score calibration, and a weighted sum of min-max normalised scores.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index import Index
+
+FUSION_METHODS = ("rrf", "weighted", "bm25", "dense")
+# A follow-up's previous question counts this much relative to the new one.
+CONTEXT_WEIGHT = 0.5
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(?:and|but|so|also|what about|how about|and what|what else|why|how come|then)\b", re.IGNORECASE
+)
+_PRONOUNS = frozenset("he him his she her they them their it its this that these those there".split())
+
+
+@dataclass(frozen=True)
+class Query:
+    """What retrieval searches for: the question, plus the earlier question
+    it follows up on ("" when it stands alone)."""
+
+    text: str
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Chosen on the dev part of the evaluation set (see README, Retrieval)."""
+
+    fusion: str = "rrf"
+    depth: int = 50  # candidates taken from each retriever before fusion
+    rrf_k: int = 60
+    alpha: float = 0.5  # weight of dense scores in weighted fusion
+    correct_spelling: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and per-retriever ranks."""
+
+    passage: int
+    score: float
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+
+
+def needs_context(question: str, history: list[str] | None) -> bool:
+    """Whether a question only makes sense after the previous one
+    ("and what about Bukharin?", "why did he lose?")."""
+    if not history:
+        return False
+    words = re.findall(r"[^\W_]+", question.lower())
+    if _FOLLOW_UP_START.match(question) or _PRONOUNS.intersection(words):
+        return True
+    from .text import tokenize
+
+    return len(tokenize(question)) <= 2
+
+
+def make_query(question: str, history: list[str] | None = None) -> Query:
+    """The query for a question in a conversation (history: earlier questions, oldest first)."""
+    if needs_context(question, history):
+        return Query(question, history[-1])
+    return Query(question)
+
+
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Indices of the ``depth`` highest positive scores, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
+    return positive[np.argsort(-scores[positive], kind="stable")]
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if not len(values):
+        return values
+    low, high = float(values.min()), float(values.max())
+    return np.ones_like(values) if high - low < 1e-9 else (values - low) / (high - low)
+
+
+class Retriever:
+    """Searches one loaded index with one encoder."""
+
+    def __init__(self, index: Index, encoder, settings: RetrievalSettings = RetrievalSettings()) -> None:
+        if settings.fusion not in FUSION_METHODS:
+            raise ValueError(f"unknown fusion {settings.fusion!r}; choose from {', '.join(FUSION_METHODS)}")
+        self.index = index
+        self.encoder = encoder
+        self.settings = settings
+
+    def query_tokens(self, text: str) -> list[str]:
+        tokens = self.index.tokens(text)
+        if self.settings.correct_spelling:
+            tokens = self.index.bm25.correct_spelling(tokens)
+        return tokens
+
+    def query_vector(self, query: Query) -> np.ndarray:
+        """Unit vector for a query; a follow-up leans towards its context."""
+        texts = [query.text] + ([query.context] if query.context else [])
+        vectors = self.encoder.encode(texts)
+        vector = vectors[0] + (CONTEXT_WEIGHT * vectors[1] if query.context else 0)
+        return (vector / max(np.linalg.norm(vector), 1e-9)).astype(np.float32)
+
+    def bm25_scores(self, query: Query) -> np.ndarray:
+        scores = self.index.bm25.scores(self.query_tokens(query.text))
+        if query.context:
+            scores = scores + CONTEXT_WEIGHT * self.index.bm25.scores(self.query_tokens(query.context))
+        return scores
+
+    def dense_search(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, cosine scores) of the nearest passages, best first."""
+        depth = min(depth, self.index.passage_vectors.ntotal)
+        if depth <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, ids = self.index.passage_vectors.search(vector.reshape(1, -1), depth)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def search(self, query: Query, k: int = 10, vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best passages for a query, fused as the settings say."""
+        s = self.settings
+        method = s.fusion
+        bm25_all = self.bm25_scores(query) if method != "dense" else None
+        bm25_ids = _top(bm25_all, s.depth) if bm25_all is not None else np.zeros(0, dtype=np.int64)
+        if method != "bm25":
+            vector = self.query_vector(query) if vector is None else vector
+            dense_ids, dense_scores = self.dense_search(vector, s.depth)
+        else:
+            dense_ids, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        bm25_rank = {int(p): r for r, p in enumerate(bm25_ids)}
+        dense_rank = {int(p): r for r, p in enumerate(dense_ids)}
+
+        if method == "bm25":
+            fused = {p: float(bm25_all[p]) for p in bm25_rank}
+        elif method == "dense":
+            fused = {int(p): float(v) for p, v in zip(dense_ids, dense_scores)}
+        elif method == "rrf":
+            fused = {}
+            for ranks in (bm25_rank, dense_rank):
+                for p, r in ranks.items():
+                    fused[p] = fused.get(p, 0.0) + 1.0 / (s.rrf_k + r + 1)
+        else:  # weighted: both scores exist for every candidate, so normalise over the union
+            candidates = np.array(sorted(set(bm25_rank) | set(dense_rank)), dtype=np.int64)
+            if not len(candidates):
+                return []
+            dense_all = self._dense_scores_for(vector, candidates)
+            combined = s.alpha * _minmax(dense_all) + (1 - s.alpha) * _minmax(bm25_all[candidates])
+            fused = {int(p): float(v) for p, v in zip(candidates, combined)}
+
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [Hit(p, score, bm25_rank.get(p), dense_rank.get(p)) for p, score in ranked]
+
+    def _dense_scores_for(self, vector: np.ndarray, passage_ids: np.ndarray) -> np.ndarray:
+        vectors = np.stack([self.index.passage_vectors.reconstruct(int(p)) for p in passage_ids])
+        return vectors @ vector

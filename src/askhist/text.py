@@ -1,0 +1,87 @@
+"""Text normalisation and tokenisation used for *matching only*.
+
+Nothing here changes the stored text: offsets always point into the original
+file. These functions produce lowercased, quote-folded tokens for BM25 and for
+the lexical part of sentence scoring.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Curly quotes, primes and dashes that scraped web text mixes with ASCII ones.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+    }
+)
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+# A short English stop list: function words that carry no topical signal.
+# Kept deliberately small so that history terms ("party", "power") survive.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how
+    i if in into is it its itself just me more most my myself no nor not now of off on
+    once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves s t""".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Fold Unicode compatibility forms, curly quotes and dashes; lowercase."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+
+
+def light_stem(token: str) -> str:
+    """Strip English plural and possessive endings (Harman's S-stemmer).
+
+    A full Porter stemmer conflates too much for names ("Stalinism" vs
+    "Stalin" is a distinction students care about); plurals are the common
+    mismatch between questions and these essays.
+    """
+    if len(token) <= 3 or token.isdigit():
+        return token
+    if token.endswith("ies") and not token.endswith(("eies", "aies")):
+        return token[:-3] + "y"
+    if token.endswith("es") and not token.endswith(("aes", "ees", "oes")):
+        return token[:-1]
+    if token.endswith("s") and not token.endswith(("us", "ss")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str, *, stop_words: bool = True, stem: bool = True) -> list[str]:
+    """Split text into normalised word tokens for lexical matching."""
+    tokens = _TOKEN.findall(normalize(text))
+    if stop_words:
+        tokens = [t for t in tokens if t not in STOP_WORDS]
+    if stem:
+        tokens = [light_stem(t) for t in tokens]
+    return tokens
+
+
+def clean_user_text(text: str) -> str:
+    """Make a question or claim safe to process: drop control characters and
+    lone surrogates, collapse whitespace. Returns "" for nothing usable."""
+    # Lone surrogates cannot be encoded to UTF-8 and would crash JSON output.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    return " ".join(text.split())
