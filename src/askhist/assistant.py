@@ -143,18 +143,20 @@ class Assistant:
         settings: Settings = Settings(),
         log: LogFn = lambda message: None,
         progress: ProgressFn | None = None,
+        encoder=None,
     ) -> Assistant:
         """Read the documents, load (or build) the index and the model once.
 
         ``docs`` is a folder, or several (the first is the main collection;
-        documents of the others are named ``<folder>/<file>``).
+        documents of the others are named ``<folder>/<file>``). An already
+        loaded ``encoder`` may be passed to share it between assistants.
         """
         from .embedding import Encoder, default_model, model_identity
 
         doc_dirs = [Path(docs)] if isinstance(docs, (str, Path)) else [Path(d) for d in docs]
-        model = model or default_model()
+        model = encoder.model if encoder is not None else (model or default_model())
         documents = load_documents(*doc_dirs)
-        encoder_holder: list = []
+        encoder_holder: list = [encoder] if encoder is not None else []
 
         def encoder_factory():
             if not encoder_holder:

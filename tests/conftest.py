@@ -1,0 +1,46 @@
+"""Shared fixtures: the real model and a real index of the seed essays,
+built once per test session (the model loads in a few seconds)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from askhist.embedding import Encoder
+
+    return Encoder.load()
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, encoder) -> Path:
+    """A built index of the seeds in a temporary folder (never the repo's index/)."""
+    from askhist.documents import load_documents
+    from askhist.index import build_index
+
+    directory = tmp_path_factory.mktemp("seed-index")
+    build_index(load_documents(SEEDS), encoder, directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def assistant(seed_index_dir, encoder):
+    from askhist import Assistant
+    from askhist.index import load_index
+
+    return Assistant(load_index(seed_index_dir), encoder, [SEEDS])
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    """A writable copy of the seed folder."""
+    target = tmp_path / "docs"
+    shutil.copytree(SEEDS, target)
+    return target
