@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,7 +89,7 @@ def test_passages_fit_the_model_window_and_overlap():
             multi = p.last_sentence > p.first_sentence
             assert not multi or len(p.text.split()) <= params.max_words
         # Consecutive multi-sentence passages of a paragraph run share one sentence.
-        for a, b in zip(passages, passages[1:]):
+        for a, b in itertools.pairwise(passages):
             if a.section == b.section and b.first_sentence <= a.last_sentence:
                 assert b.first_sentence == a.last_sentence
         covered = {i for p in passages for i in range(p.first_sentence, p.last_sentence + 1)}
@@ -97,7 +99,7 @@ def test_passages_fit_the_model_window_and_overlap():
 def test_segments_are_inside_the_text_and_ordered():
     for doc in load_documents(SEEDS):
         segments = content_segments(doc.text)
-        for a, b in zip(segments, segments[1:]):
+        for a, b in itertools.pairwise(segments):
             assert a.end <= b.start
         assert all(0 <= s.start < s.end <= len(doc.text) for s in segments)
 
