@@ -1,0 +1,143 @@
+"""The command-line contract other tools are built against."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import SEEDS
+
+ASKHIST = [sys.executable, "-m", "askhist.cli"]
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory, seed_index_dir):
+    """A copy of the seeds and of a built index, so the CLI does not rebuild."""
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS, root / "docs")
+    shutil.copytree(seed_index_dir, root / "index", symlinks=True)
+    return root
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*ASKHIST, *args], input=stdin, capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def _where(collection: Path) -> list[str]:
+    return ["--docs", str(collection / "docs"), "--index", str(collection / "index")]
+
+
+def test_ask_json_follows_the_contract(collection):
+    result = run("ask", "Why did Trotsky lose the power struggle?", "--json", "--top-k", "3", *_where(collection))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"question", "abstained", "answer", "sentences", "passages"}
+    assert data["abstained"] is False
+    assert set(data["answer"]) == {"text", "doc", "start", "end"}
+    assert len(data["passages"]) == 3
+    for s in data["sentences"]:
+        assert set(s) >= {"text", "doc", "title", "start", "end", "citation"}
+        text = (collection / "docs" / s["doc"]).read_text(encoding="utf-8")
+        assert text[s["start"] : s["end"]] == s["text"]
+        assert not s["title"].endswith(".txt")
+    for p in data["passages"]:
+        assert set(p) >= {"doc", "title", "start", "end", "text", "score"}
+        text = (collection / "docs" / p["doc"]).read_text(encoding="utf-8")
+        assert text[p["start"] : p["end"]] == p["text"]
+    best = data["answer"]
+    assert (best["text"], best["doc"], best["start"]) == (
+        data["sentences"][0]["text"],
+        data["sentences"][0]["doc"],
+        data["sentences"][0]["start"],
+    )
+
+
+def test_ask_human_output_quotes_and_cites(collection):
+    result = run("ask", "What nickname did colleagues give Stalin for his paperwork?", *_where(collection))
+    assert result.returncode == 0, result.stderr
+    assert "Card-Index" in result.stdout
+    assert "[1]" in result.stdout and "Sources:" in result.stdout and "paragraph" in result.stdout
+
+
+def test_batch_reads_stdin_and_answers_in_order(collection):
+    questions = "Who delivered the oration at Lenin's funeral?\n\nWhat was the Lenin Enrolment?\n   \nWho won the 1954 World Cup?\n"
+    result = run("ask", "--batch", "-", "--json", *_where(collection), stdin=questions)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == [
+        "Who delivered the oration at Lenin's funeral?",
+        "What was the Lenin Enrolment?",
+        "Who won the 1954 World Cup?",
+    ]
+    assert records[2]["abstained"] is True and records[2]["answer"] is None and records[2]["passages"]
+
+
+def test_check_json_lists_every_source(collection):
+    result = run("check", "Stalin became General Secretary in 1922", "--json", *_where(collection))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["claim"] == "Stalin became General Secretary in 1922"
+    docs = {s["doc"] for s in data["sources"]}
+    assert docs == {p.name for p in SEEDS.glob("*.txt")}
+    levels = [s["support"] for s in data["sources"]]
+    order = {"supported": 0, "partly supported": 1, "not found": 2}
+    assert levels == sorted(levels, key=order.get)
+    assert levels[0] == "supported"
+    for s in data["sources"]:
+        assert set(s) >= {"doc", "title", "support", "score", "evidence"}
+        if s["evidence"]:
+            text = (collection / "docs" / s["doc"]).read_text(encoding="utf-8")
+            assert text[s["evidence"]["start"] : s["evidence"]["end"]] == s["evidence"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "empty"),
+        (["ask", "Who?", "--docs", "/nonexistent/folder"], "documents folder not found"),
+        (["ask", "--batch", "/nonexistent/questions.txt"], "cannot read questions file"),
+        (["check", ""], "empty"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(args, message, collection):
+    result = run(*args, cwd=collection)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("askhist: error:") and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_empty_folder_is_an_error(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.csv").write_text("a,b", encoding="utf-8")
+    result = run("index", "--docs", str(tmp_path / "docs"), "--index", str(tmp_path / "index"))
+    assert result.returncode == 1
+    assert "no documents" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_index_command_builds_a_users_own_folder(tmp_path, collection):
+    docs = tmp_path / "mine"
+    docs.mkdir()
+    (docs / "kronstadt.md").write_text(
+        "# Kronstadt\n\nIn March 1921 the sailors of Kronstadt rose against the Bolshevik government. "
+        "The Red Army crushed the rising after ten days of fighting.\n",
+        encoding="utf-8",
+    )
+    # Reuse the seed index's embedding cache folder location: a fresh index folder.
+    result = run("index", "--docs", str(docs), "--index", str(tmp_path / "index"))
+    assert result.returncode == 0, result.stderr
+    assert "Building the index" in result.stderr and "no index built yet" in result.stderr
+    assert "1 documents" in result.stdout
+    result = run(
+        "ask", "When did the Kronstadt sailors rise?", "--json", "--docs", str(docs), "--index", str(tmp_path / "index")
+    )
+    data = json.loads(result.stdout)
+    assert data["answer"]["doc"] == "kronstadt.md"
+    assert "1921" in data["answer"]["text"]
+    assert data["sentences"][0]["title"] == "Kronstadt"
