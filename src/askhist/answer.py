@@ -28,6 +28,14 @@ _QUESTION_START = re.compile(
     r"^(?:why|how|what|who|whom|when|where|which|did|does|do|is|are|was|were|can|could)\b", re.IGNORECASE
 )
 _NUMBER = re.compile(r"\b\d{3,4}\b")
+_YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
+_WHEN_QUESTION = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bhow long\b", re.IGNORECASE)
+_WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
+_CAUSE = re.compile(
+    r"\b(?:because|due to|since|so|thus|therefore|as a result|this meant|meant|allowed|enabled|helped|led to|"
+    r"caused|owed|gave him|unpopular|not popular|lacked|weakness|advantage)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +43,31 @@ class AnswerSettings:
     """Scoring weights and thresholds, calibrated on the dev questions
     (see README, "How the thresholds were chosen")."""
 
-    dense_weight: float = 0.6
+    dense_weight: float = 0.4
     lexical_weight: float = 0.4
-    abstain_below: float = 0.45
+    context_weight: float = 0.0  # cosine of the passage around the sentence
+    unknown_penalty: float = 1.0  # per share of question weight in words no source uses
+    answer_type_weight: float = 0.1  # a year for "when", a causal word for "why"/"how"
+    novelty_weight: float = 0.1  # favour sentences that add words the question lacks
+    previous_weight: float = 0.0  # cosine of the sentence before: "He was..." after "Trotsky..."
+    related_penalty: float = 0.0  # snippets of other essays rank below a source's own text
+
+    def weights(self) -> np.ndarray:
+        """Weights of the columns of ``Scorer.features``, in order."""
+        return np.array(
+            [
+                self.dense_weight,
+                self.lexical_weight,
+                self.context_weight,
+                -self.unknown_penalty,
+                self.answer_type_weight,
+                self.novelty_weight,
+                self.previous_weight,
+                -self.related_penalty,
+            ],
+            dtype=np.float32,
+        )
+    abstain_below: float = 0.0
     max_sentences: int = 3
     keep_within: float = 0.85  # further sentences need this share of the best score
     candidate_passages: int = 5
@@ -202,17 +232,63 @@ class Scorer:
                 weights.setdefault(token, 0.5 * bm25.term_idf(token))
         return weights
 
-    def score(self, sentence_ids: list[int], vector: np.ndarray, terms: dict[str, float]) -> np.ndarray:
-        if not sentence_ids:
-            return np.zeros(0, dtype=np.float32)
+    def features(
+        self,
+        sentence_ids: list[int],
+        vector: np.ndarray,
+        terms: dict[str, float],
+        context: np.ndarray | None = None,
+        question: str = "",
+    ) -> np.ndarray:
+        """One row per sentence: [cosine to the question, share of the
+        question's word weight covered, cosine of the surrounding passage,
+        share of question weight in words no source uses ("Yalta"), answer
+        type match (a year for "when", a causal word for "why"/"how"), share
+        of new words, cosine of the previous sentence of the same section,
+        1 for a snippet of another essay]."""
+        n = len(sentence_ids)
+        if not n:
+            return np.zeros((0, 8), dtype=np.float32)
         dense = self.index.sentence_vectors[sentence_ids] @ vector
         total = sum(terms.values()) or 1.0
         words = self.index.sentence_tokens
-        lexical = np.array(
-            [sum(w for t, w in terms.items() if t in words[i]) / total for i in sentence_ids], dtype=np.float32
-        )
-        s = self.settings
-        return s.dense_weight * dense + s.lexical_weight * lexical
+        lexical = [sum(w for t, w in terms.items() if t in words[i]) / total for i in sentence_ids]
+        vocabulary = self.index.bm25.vocabulary
+        unknown = sum(w for t, w in terms.items() if t not in vocabulary) / total
+        sentences = self.index.sentences
+        cue = _YEAR if _WHEN_QUESTION.search(question) else _CAUSE if _WHY_QUESTION.search(question) else None
+        answer_type = [float(cue is not None and bool(cue.search(sentences[i].text))) for i in sentence_ids]
+        novelty = [len(words[i] - terms.keys()) / max(1, len(words[i])) for i in sentence_ids]
+        previous = [
+            float(self.index.sentence_vectors[i - 1] @ vector)
+            if i > 0 and sentences[i - 1].doc == sentences[i].doc and sentences[i - 1].section == sentences[i].section
+            else 0.0
+            for i in sentence_ids
+        ]
+        related = [float(sentences[i].section != MAIN) for i in sentence_ids]
+        return np.column_stack(
+            [
+                dense,
+                lexical,
+                context if context is not None else np.zeros(n),
+                np.full(n, unknown),
+                answer_type,
+                novelty,
+                previous,
+                related,
+            ]
+        ).astype(np.float32)
+
+    def score(
+        self,
+        sentence_ids: list[int],
+        vector: np.ndarray,
+        terms: dict[str, float],
+        context: np.ndarray | None = None,
+        question: str = "",
+    ) -> np.ndarray:
+        """Weighted sum of ``features``."""
+        return self.features(sentence_ids, vector, terms, context, question) @ self.settings.weights()
 
 
 def _tokens_overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -252,14 +328,19 @@ def answer_question(
     hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector)
     scorer = Scorer(index, retriever, settings)
     candidates: list[int] = []
+    context: list[float] = []
     seen: set[int] = set()
     for hit in hits[: settings.candidate_passages]:
         passage = index.passages[hit.passage]
+        passage_cosine = float(index.passage_vectors.reconstruct(hit.passage) @ vector)
         for sid in range(passage.first_sentence, passage.last_sentence + 1):
             if sid not in seen and is_statement(index.sentences[sid]):
                 seen.add(sid)
                 candidates.append(sid)
-    scores = scorer.score(candidates, vector, scorer.weighted_terms(query))
+                context.append(passage_cosine)
+    scores = scorer.score(
+        candidates, vector, scorer.weighted_terms(query), np.array(context, dtype=np.float32), query.text
+    )
     best = float(scores.max()) if len(scores) else 0.0
     abstained = best < settings.abstain_below
     chosen = [] if abstained else select_sentences(index, candidates, scores, settings)

@@ -25,10 +25,12 @@ from .index import (
     Index,
     IndexCorrupt,
     IndexMissing,
+    IndexProblem,
     ProgressFn,
     build_index,
     index_lock,
     load_index,
+    remove_leftovers,
     stale_reasons,
 )
 from .retrieval import RetrievalSettings, Retriever, make_query
@@ -79,21 +81,26 @@ def open_index(
     damaged or stale (the log says why). Source documents are only read."""
     index, reasons = _load_checked(documents, index_dir, model_identity, settings)
     if index is not None:
+        _tidy(index_dir, log)
         return index
     log(f"Building the index in {index_dir}: {'; '.join(reasons)}")
-    with index_lock(index_dir):
-        # Another process may have finished the same build while we waited.
-        index, _ = _load_checked(documents, index_dir, model_identity, settings)
-        if index is not None:
-            return index
-        index = build_index(
-            documents,
-            encoder_factory(),
-            index_dir,
-            chunking=settings.chunking,
-            tokenizer=settings.tokenizer,
-            progress=progress,
-        )
+    try:
+        with index_lock(index_dir):
+            # Another process may have finished the same build while we waited.
+            index, _ = _load_checked(documents, index_dir, model_identity, settings)
+            if index is not None:
+                return index
+            index = build_index(
+                documents,
+                encoder_factory(),
+                index_dir,
+                chunking=settings.chunking,
+                tokenizer=settings.tokenizer,
+                progress=progress,
+            )
+            remove_leftovers(index_dir)
+    except OSError as exc:  # disk full, read-only folder, index path is a file...
+        raise IndexProblem(f"cannot build the index in {index_dir} ({exc})") from None
     counts = index.manifest["counts"]
     log(
         f"Indexed {counts['documents']} documents: {counts['passages']} passages, "
@@ -101,6 +108,19 @@ def open_index(
         f"{index.manifest['build_seconds']:.1f}s)"
     )
     return index
+
+
+def _tidy(index_dir: Path, log: LogFn) -> None:
+    """Remove leftovers of interrupted builds, unless a build is running now."""
+    from filelock import Timeout
+
+    try:
+        with index_lock(index_dir, timeout=0):
+            removed = remove_leftovers(index_dir)
+    except (Timeout, OSError):
+        return
+    if removed:
+        log(f"Removed what an interrupted index build left in {index_dir}: {', '.join(sorted(removed))}")
 
 
 def _load_checked(

@@ -22,7 +22,7 @@ class TokenizerParams:
     """How text becomes BM25 tokens; recorded in the manifest."""
 
     stop_words: bool = True
-    stem: bool = True
+    stem: str = "snowball"  # "none", "light" or "snowball": chosen on the dev questions
 
     def to_dict(self) -> dict:
         return {"stop_words": self.stop_words, "stem": self.stem}

@@ -92,14 +92,16 @@ def _paragraph_spans(text: str, segment: Segment) -> list[tuple[int, int]]:
     around 80 characters) is treated as blank-line-separated blocks instead.
     """
     body = text[segment.start : segment.end]
-    lines = [ln for ln in body.split("\n") if ln.strip()]
+    lines = [ln for ln in re.split(r"\r\n?|\n", body) if ln.strip()]
     wrapped = len(lines) >= 4 and sum(40 <= len(ln) <= 100 for ln in lines) >= 0.7 * len(lines)
     separator = re.compile(r"\n\s*\n" if wrapped else r"\n")
+    # Windows "\r\n" and old Mac "\r" end lines too; both replacements keep every offset.
+    body = body.replace("\r\n", " \n").replace("\r", "\n")
     spans = []
     pos = segment.start
-    for m in separator.finditer(text, segment.start, segment.end):
-        spans.append((pos, m.start()))
-        pos = m.end()
+    for m in separator.finditer(body):
+        spans.append((pos, segment.start + m.start()))
+        pos = segment.start + m.end()
     spans.append((pos, segment.end))
     out = []
     for a, b in spans:

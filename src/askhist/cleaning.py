@@ -103,9 +103,13 @@ def _split_truncations(text: str, start: int, end: int) -> list[tuple[int, int]]
     """Remove '... middle of paper ...' marks and the partial sentences around them."""
     pieces = []
     cursor = start
-    for m in _MIDDLE_OF_PAPER.finditer(text, start, end):
+    marks = list(_MIDDLE_OF_PAPER.finditer(text, start, end))
+    for number, m in enumerate(marks):
         pieces.append((cursor, _cut_partial_tail(text, cursor, m.start())))
-        cursor = _cut_partial_head(text, m.end(), end)
+        # Look for the next sentence only up to the next mark: searching to the
+        # end each time made a text with many marks quadratic.
+        limit = marks[number + 1].start() if number + 1 < len(marks) else end
+        cursor = _cut_partial_head(text, m.end(), limit)
     pieces.append((cursor, end))
     return [p for p in (_strip_span(text, a, b) for a, b in pieces) if p[1] > p[0]]
 
@@ -137,6 +141,15 @@ def content_segments(text: str) -> list[Segment]:
         else:
             kinds.append("content")
 
+    # The next non-blank line's kind for each line, found in one backward pass
+    # (looking ahead line by line made files with many lines quadratic).
+    next_kinds: list[str | None] = [None] * len(kinds)
+    following: str | None = None
+    for i in range(len(kinds) - 1, -1, -1):
+        next_kinds[i] = following
+        if kinds[i] != "blank":
+            following = kinds[i]
+
     segments: list[Segment] = []
     section = MAIN
     related_count = 0
@@ -159,8 +172,7 @@ def content_segments(text: str) -> list[Segment]:
                 section = f"{RELATED_PREFIX}{related_count}"
                 new_snippet = False
             line_end = end
-            next_kind = next((k for k in kinds[i + 1 :] if k != "blank"), None)
-            if next_kind == "preview-end" and _ends_truncated(text, start, end):
+            if next_kinds[i] == "preview-end" and _ends_truncated(text, start, end):
                 # "As Stalin had ..." right before "This is a preview": a cut sentence.
                 line_end = _cut_partial_tail(text, start, end)
             if open_start is None:

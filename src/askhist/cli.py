@@ -1,4 +1,4 @@
-"""Command line: ``askhist index | ask | check | eval | serve | bench``.
+"""Command line: ``askhist index | ask | check | eval | squad | serve | bench``.
 
 A thin layer over :class:`askhist.Assistant`. Errors print one line on
 stderr and exit non-zero; there are no tracebacks for expected problems.
@@ -85,17 +85,27 @@ def _print_answer(answer) -> None:
         print(f"     {text[:300]}{'...' if len(text) > 300 else ''}")
 
 
-def _read_batch(path: str) -> list[str]:
+def _read_batch(path: str) -> list[tuple[str, str | None]]:
+    """(question, problem) for each non-blank line; a line that is not UTF-8
+    gets a problem instead of stopping the whole batch."""
     try:
         if path == "-":
-            lines = sys.stdin.read().splitlines()
+            stdin = getattr(sys.stdin, "buffer", None)
+            data = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
         else:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            data = Path(path).read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read questions file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"questions file {path} is not UTF-8 text") from None
-    return [line for line in lines if line.strip()]
+    questions = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            questions.append((raw.decode("utf-8", "replace"), f"line {number} is not UTF-8 text"))
+            continue
+        if line.strip():
+            questions.append((line, None))
+    return questions
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -109,18 +119,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise CliError("give either a question or --batch FILE, not both")
     if args.top_k < 1:
         raise CliError("--top-k must be at least 1")
-    questions = _read_batch(args.batch) if args.batch is not None else [args.question]
+    questions = _read_batch(args.batch) if args.batch is not None else [(args.question, None)]
     assistant = _load_assistant(args)
     if args.batch is None:
-        answer = assistant.ask(questions[0], top_k=args.top_k)
+        answer = assistant.ask(args.question, top_k=args.top_k)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
             _print_answer(answer)
         return 0
     failures = 0
-    for question in questions:
+    for question, problem in questions:
         try:
+            if problem:
+                raise InputError(problem)
             record = assistant.ask(question, top_k=args.top_k).to_dict()
         except InputError as exc:
             failures += 1
@@ -153,6 +165,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import run_cli
 
     return run_cli(args)
+
+
+def cmd_squad(args: argparse.Namespace) -> int:
+    from .evaluation import run_squad_cli
+
+    return run_squad_cli(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -199,8 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="DIR", help="write a markdown report with plots to DIR")
     p.add_argument("--thresholds", default="eval/thresholds.json", help="gate file ('' to skip the gate)")
     p.add_argument("--ablation", action="store_true", help="also evaluate BM25 alone, dense alone and each fusion")
+    p.add_argument(
+        "--calibrate", action="store_true", help="suggest answer thresholds fitted on the dev split (no gate)"
+    )
     _add_collection_args(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("squad", help="convert a SQuAD-format JSON file into a collection and a QA file")
+    p.add_argument("file", help="SQuAD-format JSON file")
+    p.add_argument("--out", required=True, help="folder to write docs/ and qa.jsonl into")
+    p.set_defaults(func=cmd_squad)
 
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -209,9 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_collection_args(p)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("bench", help="measure speed and memory")
+    p = sub.add_parser(
+        "bench",
+        help="measure speed and memory",
+        description="Measure cold starts, warm latency, index builds, memory and scaling against a naive "
+        "baseline. The bench builds its own indexes under OUT/work and never touches --index.",
+    )
     p.add_argument("--out", default="bench/results", help="folder for the JSON results")
     p.add_argument("--quick", action="store_true", help="small sizes only (for CI)")
+    p.add_argument("--sizes", help="scaling sizes in passages, comma-separated (default: 1000,10000,100000)")
+    p.add_argument("--no-serve", action="store_true", help="skip the askhist serve cold start")
     _add_collection_args(p)
     p.set_defaults(func=cmd_bench)
     return parser

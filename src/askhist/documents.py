@@ -11,8 +11,10 @@ Titles and descriptions come from an optional ``sources.json`` in the folder::
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,14 @@ METADATA_FILE = "sources.json"
 # A file with more U+FFFD replacement characters than this share of its
 # text is almost certainly not text (an image or archive renamed .txt).
 MAX_REPLACEMENT_SHARE = 0.01
+# Limits for one collection file. A long book is 1-2 million characters; the
+# index build time grows with the text (minutes for a book on a laptop).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_TEXT_CHARS = 2_000_000
+# A .docx is a zip archive: refuse one that would unpack to more than this.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+logger = logging.getLogger("askhist")
 
 
 class DocumentError(Exception):
@@ -60,30 +70,73 @@ def decode_text(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
 
     Invalid byte sequences are replaced (U+FFFD) rather than refused, because
     scraped files often carry a stray Windows-1252 byte; the returned note
-    tells the user. Files that look binary are refused.
+    tells the user. A file with no valid UTF-8 at all that reads as Western
+    European text (Word's "Plain Text" on Windows: curly quotes, accents) is
+    read as Windows-1252, and a file with a UTF-16 byte-order mark as UTF-16,
+    each with a note. Files that look binary are refused.
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), ("read as UTF-16 text",)
+        except UnicodeDecodeError:
+            raise DocumentError(f"{name}: starts like UTF-16 text but is not valid UTF-16") from None
     if b"\x00" in data[:8192]:
         raise DocumentError(f"{name}: looks like a binary file, not text (it contains NUL bytes)")
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-    if bad and bad > MAX_REPLACEMENT_SHARE * max(len(text), 1) + 3:
-        raise DocumentError(f"{name}: is not UTF-8 text ({bad} undecodable bytes)")
-    notes = (f"{bad} bytes that were not valid UTF-8 were replaced with \ufffd",) if bad else ()
-    return text, notes
+    if not bad:
+        return text, ()
+    if not any(ch > "\x7f" and ch != "\ufffd" for ch in text):  # no valid UTF-8 beyond ASCII at all
+        western = _windows_1252_text(data)
+        if western is not None:
+            return western, ("not UTF-8: read as Windows-1252 (Western European) text",)
+    if bad > MAX_REPLACEMENT_SHARE * max(len(text), 1) + 3:
+        raise DocumentError(
+            f"{name}: is not UTF-8 text ({bad} undecodable bytes); if it is text, save it as UTF-8 and add it again"
+        )
+    return text, (f"{bad} bytes that were not valid UTF-8 were replaced with \ufffd",)
+
+
+def _windows_1252_text(data: bytes) -> str | None:
+    """The bytes as Windows-1252 if they look like Western European text:
+    no control characters, and letters mostly ASCII (a Cyrillic or Greek
+    code page would decode to mostly accented letters)."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if sum(ch < " " and ch not in "\t\n\r\f\v" for ch in text) > 0.001 * len(text):
+        return None
+    letters = sum(ch.isalpha() for ch in text)
+    accented = sum(ch.isalpha() and ch > "\x7f" for ch in text)
+    return text if letters and accented <= 0.3 * letters else None
 
 
 def extract_text(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
     """Text of a file's bytes, by its suffix. Raises DocumentError."""
     suffix = Path(name).suffix.lower()
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(_too_large(name, len(data)))
     if suffix in TEXT_SUFFIXES:
-        return decode_text(data, name)
-    if suffix == ".pdf":
-        return _pdf_text(data, name), ()
-    if suffix == ".docx":
-        return _docx_text(data, name), ()
-    raise DocumentError(
-        f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
-    )
+        text, notes = decode_text(data, name)
+    elif suffix == ".pdf":
+        text, notes = _pdf_text(data, name), ()
+    elif suffix == ".docx":
+        text, notes = _docx_text(data, name), ()
+    else:
+        raise DocumentError(
+            f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(
+            f"{name}: has too much text ({len(text):,} characters); the limit is {MAX_TEXT_CHARS:,} "
+            "per file, so split it into smaller files"
+        )
+    return text, notes
+
+
+def _too_large(name: str, size: int) -> str:
+    return f"{name}: the file is too large ({size / 2**20:.1f} MB); the limit is {MAX_FILE_BYTES // 2**20} MB per file"
 
 
 def _pdf_text(data: bytes, name: str) -> str:
@@ -97,6 +150,8 @@ def _pdf_text(data: bytes, name: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"{name}: cannot read this PDF ({exc})") from None
+    except Exception as exc:  # a damaged PDF makes pypdf raise almost anything
+        raise DocumentError(f"{name}: cannot read this PDF ({type(exc).__name__}: {exc})") from None
     return "\n\n".join(p.strip() for p in pages)
 
 
@@ -107,9 +162,17 @@ def _docx_text(data: bytes, name: str) -> str:
     import docx
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise DocumentError(f"{name}: this Word document unpacks to {unpacked / 2**20:.0f} MB, too large to read")
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise DocumentError(f"{name}: cannot read this Word document ({exc})") from None
+    except DocumentError:
+        raise
+    except Exception as exc:  # damaged XML inside the archive (lxml's XMLSyntaxError) and the like
+        raise DocumentError(f"{name}: cannot read this Word document ({type(exc).__name__}: {exc})") from None
     return "\n\n".join(p.text for p in document.paragraphs)
 
 
@@ -117,6 +180,14 @@ def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = Non
     """Read one file of a collection folder. Raises DocumentError."""
     doc_id = path.relative_to(root).as_posix()
     try:
+        doc_id.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = doc_id.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise DocumentError(f"{shown}: the file name is not valid UTF-8; rename the file") from None
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DocumentError(_too_large(doc_id, size))
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{doc_id}: cannot read file ({exc.strerror or exc})") from None
@@ -162,18 +233,26 @@ def read_metadata(root: Path) -> dict[str, dict]:
 
 
 def list_source_files(root: Path) -> list[Path]:
-    """Supported files under root, sorted, skipping hidden files and folders."""
+    """Supported files under root, sorted, skipping hidden files and folders
+    and links to files outside root (never followed: the folder is what the
+    teacher chose to share)."""
     if not root.exists():
         raise DocumentError(f"documents folder not found: {root}")
     if not root.is_dir():
         raise DocumentError(f"not a folder: {root}")
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    inside = root.resolve()
+    files = []
+    for p in sorted(root.rglob("*")):
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(
+            part.startswith(".") for part in p.relative_to(root).parts
+        ):
+            continue
+        if p.is_symlink() and not p.resolve().is_relative_to(inside):
+            logger.warning("%s: skipped, it is a link to a file outside %s", p.relative_to(root), root)
+            continue
+        if p.is_file():
+            files.append(p)
+    return files
 
 
 def load_documents(*roots: Path) -> list[Document]:
@@ -185,6 +264,8 @@ def load_documents(*roots: Path) -> list[Document]:
     there are no documents at all.
     """
     documents: list[Document] = []
+    paths: dict[str, Path] = {}
+    by_content: dict[str, str] = {}
     for number, root in enumerate(roots):
         root = Path(root)
         if number and not root.exists():
@@ -194,6 +275,12 @@ def load_documents(*roots: Path) -> list[Document]:
             doc = read_document(path, root, metadata)
             if number:
                 doc = _prefixed(doc, root.name)
+            if doc.doc_id in paths:
+                raise DocumentError(f"{doc.doc_id}: two files have this name ({paths[doc.doc_id]} and {path})")
+            paths[doc.doc_id] = path
+            if doc.sha256 in by_content:  # kept (never drop a teacher's file), but said
+                doc = _with_note(doc, f"same content as {by_content[doc.sha256]}")
+            by_content.setdefault(doc.sha256, doc.doc_id)
             documents.append(doc)
     if not documents:
         names = ", ".join(str(r) for r in roots)
@@ -205,3 +292,9 @@ def _prefixed(doc: Document, prefix: str) -> Document:
     from dataclasses import replace
 
     return replace(doc, doc_id=f"{prefix}/{doc.doc_id}")
+
+
+def _with_note(doc: Document, note: str) -> Document:
+    from dataclasses import replace
+
+    return replace(doc, notes=(*doc.notes, note))

@@ -10,6 +10,7 @@ import hashlib
 import importlib.metadata
 import importlib.resources
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -60,31 +61,69 @@ def _packaged_model_path() -> Path | None:
         return None
 
 
-class Encoder:
-    """Turns texts into L2-normalised float32 vectors (cosine = inner product)."""
+# Up to this many texts (a question, a claim, a follow-up with its context)
+# are encoded by the NumPy forward pass; more (index builds) by
+# sentence-transformers, which is faster on large batches.
+FAST_MAX_TEXTS = 8
 
-    def __init__(self, model: str, st_model) -> None:
+
+def _load_sentence_transformer(model: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(model, device="cpu")
+    except Exception as exc:  # the library raises many types (OSError, HTTP, ValueError)
+        raise ModelError(f"cannot load embedding model {model!r}: {exc}") from None
+
+
+class Encoder:
+    """Turns texts into L2-normalised float32 vectors (cosine = inner product).
+
+    For a supported local model (BERT with mean pooling, like the packaged
+    MiniLM) questions are encoded by :class:`askhist.minibert.MiniBert` in
+    NumPy, and torch is only imported when a large batch (an index build)
+    needs it. Both compute the same vectors (to ~1e-6).
+    """
+
+    def __init__(self, model: str, st_model=None, fast=None) -> None:
         self.model = model
         self.identity = model_identity(model)
         self._st = st_model
-        # sentence-transformers 6 renamed the method; older releases only have the old name.
-        get_dimension = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
-        self.dimension = int(get_dimension())
+        self._fast = fast
+        self._st_lock = threading.Lock()
+        if st_model is not None:
+            # sentence-transformers 6 renamed the method; older releases only have the old name.
+            get_dimension = (
+                getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
+            )
+            self.dimension = int(get_dimension())
+        else:
+            self.dimension = int(fast.dimension)
 
     @classmethod
-    def load(cls, model: str | None = None) -> Encoder:
-        """Load a sentence-transformers model by local path or hub name."""
+    def load(cls, model: str | None = None, *, fast: bool = True) -> Encoder:
+        """Load a sentence-transformers model by local path or hub name
+        (``fast=False``: always through sentence-transformers)."""
         model = model or default_model()
         if Path(model).exists():
             # A local model must never trigger a hub request (there may be no network).
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+            if fast:
+                from . import minibert
 
-        try:
-            st_model = SentenceTransformer(model, device="cpu")
-        except Exception as exc:  # the library raises many types (OSError, HTTP, ValueError)
-            raise ModelError(f"cannot load embedding model {model!r}: {exc}") from None
-        return cls(model, st_model)
+                if minibert.supports(model):
+                    try:
+                        return cls(model, fast=minibert.MiniBert(model))
+                    except (OSError, ValueError, KeyError):
+                        pass  # an unusual file layout: sentence-transformers reads it
+        return cls(model, _load_sentence_transformer(model))
+
+    def _sentence_transformer(self):
+        if self._st is None:
+            with self._st_lock:
+                if self._st is None:
+                    self._st = _load_sentence_transformer(self.model)
+        return self._st
 
     def encode(
         self,
@@ -96,7 +135,9 @@ class Encoder:
         """Vectors for ``texts``, shape (len(texts), dimension)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._st.encode(
+        if self._fast is not None and len(texts) <= FAST_MAX_TEXTS:
+            return self._fast.encode(list(texts))
+        vectors = self._sentence_transformer().encode(
             list(texts),
             batch_size=batch_size,
             show_progress_bar=progress,

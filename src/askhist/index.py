@@ -39,6 +39,26 @@ from .text import tokenize
 
 FORMAT_VERSION = 1
 CURRENT = "current"
+GENERATION_FILES = (
+    "manifest.json",
+    "documents.json",
+    "spans.npz",
+    "passages.faiss",
+    "sentences.npy",
+    "bm25.npz",
+    "bm25_vocabulary.json",
+    "bm25_idf.npy",
+)
+# What every manifest must hold, and of which type; anything else is damage.
+_MANIFEST_FIELDS = {
+    "format_version": int,
+    "model": str,
+    "dimension": int,
+    "chunking": dict,
+    "tokenizer": dict,
+    "documents": dict,
+    "counts": dict,
+}
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -85,6 +105,15 @@ class Index:
     @property
     def tokenizer(self) -> TokenizerParams:
         return TokenizerParams(**self.manifest["tokenizer"])
+
+    @cached_property
+    def sentence_passage(self) -> np.ndarray:
+        """For each sentence, the first passage containing it."""
+        owner = np.full(len(self.sentences), -1, dtype=np.int64)
+        for number in range(len(self.passages) - 1, -1, -1):
+            p = self.passages[number]
+            owner[p.first_sentence : p.last_sentence + 1] = number
+        return owner
 
     @cached_property
     def sentence_tokens(self) -> list[frozenset[str]]:
@@ -275,7 +304,12 @@ def _publish(index_dir: Path, generation: Path) -> None:
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(generation.name)
-    os.replace(link, index_dir / CURRENT)
+    current = index_dir / CURRENT
+    if current.is_dir() and not current.is_symlink():
+        # An index copied without symlinks has a real folder here, which a
+        # link cannot replace: move it aside as an old generation (removed below).
+        os.replace(current, index_dir / f"gen-0-moved-{os.getpid()}")
+    os.replace(link, current)
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
@@ -291,6 +325,30 @@ def _remove_old_generations(index_dir: Path, keep: str) -> None:
 def _live_generation(index_dir: Path) -> str | None:
     link = index_dir / CURRENT
     return os.readlink(link) if link.is_symlink() else None
+
+
+def remove_leftovers(index_dir: Path) -> list[str]:
+    """Remove what interrupted builds (even SIGKILLed ones) left behind:
+    generation folders that are not live, temporary links and cache files.
+    Only call it while holding ``index_lock``. Returns the names removed."""
+    index_dir = Path(index_dir)
+    live = _live_generation(index_dir)
+    live = Path(live).name if live else None
+    removed = []
+    candidates = [
+        *index_dir.glob("gen-*"),
+        *index_dir.glob(f"{CURRENT}.tmp-*"),
+        *(index_dir / "cache").glob("*.tmp-*"),
+    ]
+    for path in candidates:
+        if path.name == live:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 def index_lock(index_dir: Path, timeout: float = -1):
@@ -312,6 +370,9 @@ def load_manifest(index_dir: Path) -> dict:
         raise IndexCorrupt(f"index manifest at {index_dir} is unreadable ({exc})") from None
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"index manifest at {index_dir} is not a JSON object")
+    wrong = [key for key, kind in _MANIFEST_FIELDS.items() if not isinstance(manifest.get(key), kind)]
+    if wrong:
+        raise IndexCorrupt(f"index manifest at {index_dir} is damaged (missing or invalid: {', '.join(wrong)})")
     return manifest
 
 
@@ -332,6 +393,9 @@ def load_index(index_dir: Path) -> Index:
     index_dir = Path(index_dir)
     manifest = load_manifest(index_dir)
     folder = _generation_folder(index_dir)
+    for name in GENERATION_FILES:
+        if not (folder / name).is_file():
+            raise IndexCorrupt(f"index at {index_dir} is incomplete: {name} is missing")
     try:
         docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents = {
@@ -367,6 +431,16 @@ def load_index(index_dir: Path) -> Index:
         or expected.get("sentences") != len(sentences)
     ):
         raise IndexCorrupt(f"index at {index_dir} is damaged (its files disagree on the number of passages)")
+    dimension = manifest["dimension"]
+    if (
+        passage_vectors.d != dimension
+        or sentence_vectors.ndim != 2
+        or sentence_vectors.shape[1] != dimension
+        or not isinstance(bm25.vocabulary, dict)
+        or not len(bm25.idf) == len(bm25.vocabulary) == bm25.weights.shape[0]
+        or any(not 0 <= p.first_sentence <= p.last_sentence < len(sentences) for p in passages)
+    ):
+        raise IndexCorrupt(f"index at {index_dir} is damaged (its files disagree on sizes)")
     return Index(index_dir, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Curly quotes, primes and dashes that scraped web text mixes with ASCII ones.
 _FOLD = str.maketrans(
@@ -68,13 +69,36 @@ def light_stem(token: str) -> str:
     return token
 
 
-def tokenize(text: str, *, stop_words: bool = True, stem: bool = True) -> list[str]:
-    """Split text into normalised word tokens for lexical matching."""
+STEMMERS = ("none", "light", "snowball")
+
+
+@lru_cache(maxsize=200_000)
+def snowball_stem(token: str) -> str:
+    """The Snowball (Porter 2) English stem: died/die, enrolment/enrollment."""
+    return _snowball().stemWord(token)
+
+
+@lru_cache(maxsize=1)
+def _snowball():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def tokenize(text: str, *, stop_words: bool = True, stem: str = "snowball") -> list[str]:
+    """Split text into normalised word tokens for lexical matching.
+
+    ``stem`` is "none", "light" (plurals only) or "snowball".
+    """
     tokens = _TOKEN.findall(normalize(text))
     if stop_words:
         tokens = [t for t in tokens if t not in STOP_WORDS]
-    if stem:
+    if stem == "light":
         tokens = [light_stem(t) for t in tokens]
+    elif stem == "snowball":
+        tokens = [snowball_stem(t) for t in tokens]
+    elif stem != "none":
+        raise ValueError(f"unknown stemmer {stem!r}; choose from {', '.join(STEMMERS)}")
     return tokens
 
 

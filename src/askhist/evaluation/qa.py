@@ -1,0 +1,229 @@
+"""The QA set: one JSON object per line, loaded into :class:`QAItem`, and
+checked against the documents it quotes.
+
+Schema (see eval/README.md)::
+
+    {"id", "split": "dev"|"test", "type", "question", "history": [...],
+     "evidence": [{"doc", "quote"}], "answers": [...], "supports": {...}, "note"}
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..text import normalize
+
+SPLITS = ("dev", "test")
+QUESTION_TYPES = ("factoid", "why", "paraphrase", "multi_source", "student", "followup", "unanswerable")
+TYPES = (*QUESTION_TYPES, "claim")
+SUPPORT_LEVELS = ("supported", "partly")
+RELATED_SUFFIX = "#related"
+FIELDS = ("id", "split", "type", "question", "history", "evidence", "answers", "supports", "note")
+REQUIRED = ("id", "split", "type", "question")
+
+
+class QAFormatError(ValueError):
+    """A QA file that cannot be read; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Quote:
+    doc: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    split: str
+    type: str
+    question: str  # the claim's text for "claim" items
+    history: tuple[str, ...] = ()
+    evidence: tuple[Quote, ...] = ()
+    answers: tuple[str, ...] = ()
+    supports: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def is_claim(self) -> bool:
+        return self.type == "claim"
+
+    @property
+    def answerable(self) -> bool:
+        """A question the sources answer (claims are neither)."""
+        return self.type != "unanswerable" and not self.is_claim
+
+
+def _item_from_dict(data: object, where: str) -> tuple[QAItem | None, list[str]]:
+    if not isinstance(data, dict):
+        return None, [f"{where}: expected a JSON object"]
+    errors = [f"{where}: missing field {name!r}" for name in REQUIRED if name not in data]
+    errors += [f"{where}: unknown field {name!r}" for name in data if name not in FIELDS]
+    if errors:
+        return None, errors
+    where = f"{where} ({data['id']})"
+    for name in ("id", "split", "type", "question", "note"):
+        if name in data and not isinstance(data[name], str):
+            errors.append(f"{where}: {name} must be a string")
+    for name in ("history", "answers"):
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            errors.append(f"{where}: {name} must be a list of non-empty strings")
+    evidence = data.get("evidence", [])
+    if not isinstance(evidence, list) or not all(
+        isinstance(e, dict)
+        and set(e) == {"doc", "quote"}
+        and isinstance(e["doc"], str)
+        and isinstance(e["quote"], str)
+        and e["quote"].strip()
+        for e in evidence
+    ):
+        errors.append(f"{where}: evidence must be a list of {{doc, quote}} objects with non-empty quotes")
+    supports = data.get("supports", {})
+    if not isinstance(supports, dict) or not all(
+        isinstance(k, str) and v in SUPPORT_LEVELS for k, v in supports.items()
+    ):
+        errors.append(f"{where}: supports must map sources to one of {', '.join(SUPPORT_LEVELS)}")
+    if errors:
+        return None, errors
+    item = QAItem(
+        id=data["id"],
+        split=data["split"],
+        type=data["type"],
+        question=data["question"],
+        history=tuple(data.get("history", [])),
+        evidence=tuple(Quote(e["doc"], e["quote"]) for e in evidence),
+        answers=tuple(data.get("answers", [])),
+        supports=dict(supports),
+        note=data.get("note", ""),
+    )
+    return item, _schema_errors(item, where)
+
+
+def _schema_errors(item: QAItem, where: str) -> list[str]:
+    """Rules that need no documents: values, and what each type must carry."""
+    errors = []
+    if not item.id.strip():
+        errors.append(f"{where}: id is empty")
+    if item.split not in SPLITS:
+        errors.append(f"{where}: split {item.split!r} is not one of {', '.join(SPLITS)}")
+    if item.type not in TYPES:
+        errors.append(f"{where}: type {item.type!r} is not one of {', '.join(TYPES)}")
+    if not item.question.strip():
+        errors.append(f"{where}: question is empty")
+    if item.type == "followup" and not item.history:
+        errors.append(f"{where}: a followup needs the earlier questions in history")
+    if item.type != "followup" and item.history:
+        errors.append(f"{where}: only followup items have a history")
+    if item.type == "unanswerable" and (item.evidence or item.answers):
+        errors.append(f"{where}: an unanswerable question has no evidence and no answers")
+    if item.answerable and not item.evidence:
+        errors.append(f"{where}: an answerable question needs evidence")
+    if item.supports and not item.is_claim:
+        errors.append(f"{where}: only claims have supports")
+    return errors
+
+
+def parse_qa(lines: Iterable[str], source: str = "QA file") -> tuple[list[QAItem], list[str]]:
+    """Items and schema errors of JSON lines (blank lines are skipped)."""
+    items: list[QAItem] = []
+    errors: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source} line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}: invalid JSON ({exc.msg})")
+            continue
+        item, item_errors = _item_from_dict(data, where)
+        errors += item_errors
+        if item is not None:
+            items.append(item)
+    for item_id, count in Counter(i.id for i in items).items():
+        if count > 1:
+            errors.append(f"{source}: id {item_id!r} is used {count} times")
+    if not items and not errors:
+        errors.append(f"{source}: no items")
+    return items, errors
+
+
+def load_qa(path: Path | str) -> list[QAItem]:
+    """Read a QA file. Raises QAFormatError listing every schema problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise QAFormatError([f"cannot read QA file {path}: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise QAFormatError([f"QA file {path} is not UTF-8 text"]) from None
+    items, errors = parse_qa(text.splitlines(), str(path))
+    if errors:
+        raise QAFormatError(errors)
+    return items
+
+
+def select_split(items: Sequence[QAItem], split: str) -> list[QAItem]:
+    """The items of one split ("dev", "test"), or all of them ("all")."""
+    return list(items) if split == "all" else [i for i in items if i.split == split]
+
+
+def document_texts(*doc_dirs: Path | str) -> dict[str, str]:
+    """doc id -> text, read exactly as the index reads it."""
+    from ..documents import load_documents
+
+    return {d.doc_id: d.text for d in load_documents(*(Path(d) for d in doc_dirs))}
+
+
+def has_related_section(text: str) -> bool:
+    from ..cleaning import content_segments
+
+    return any(segment.is_related for segment in content_segments(text))
+
+
+def validate_qa(items: Sequence[QAItem], docs: Path | str | dict[str, str]) -> list[str]:
+    """Problems with the items against the documents ([] when valid): every
+    evidence doc exists and its quote is a verbatim substring of the file,
+    every key phrase is inside some evidence quote of its item (case and
+    curly quotes aside), every claim's source exists."""
+    texts = docs if isinstance(docs, dict) else document_texts(docs)
+    errors = []
+    for item in items:
+        errors += _schema_errors(item, item.id)
+        for quote in item.evidence:
+            text = texts.get(quote.doc)
+            if text is None:
+                errors.append(f"{item.id}: evidence document {quote.doc!r} is not in the collection")
+            elif quote.quote not in text:
+                errors.append(f"{item.id}: quote is not verbatim in {quote.doc}: {quote.quote[:80]!r}")
+        quotes = [normalize(q.quote) for q in item.evidence]
+        for phrase in item.answers:
+            if not any(normalize(phrase) in q for q in quotes):
+                errors.append(f"{item.id}: key phrase {phrase!r} is in none of the item's evidence quotes")
+        for key in item.supports:
+            doc = key.removesuffix(RELATED_SUFFIX)
+            if doc not in texts:
+                errors.append(f"{item.id}: supports names {doc!r}, which is not in the collection")
+            elif key.endswith(RELATED_SUFFIX) and not has_related_section(texts[doc]):
+                errors.append(f"{item.id}: {doc} has no related-essays section for {key!r}")
+    seen = Counter(i.id for i in items)
+    errors += [f"id {item_id!r} is used {n} times" for item_id, n in seen.items() if n > 1]
+    return errors
+
+
+def check_qa_file(path: Path | str, docs: Path | str | dict[str, str]) -> list[str]:
+    """Every problem of a QA file: schema, then content against the documents."""
+    try:
+        items = load_qa(path)
+    except QAFormatError as exc:
+        return exc.errors
+    return validate_qa(items, docs)

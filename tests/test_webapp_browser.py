@@ -1,0 +1,272 @@
+"""End to end: Debian's Chromium, driven by Playwright, uses `askhist serve`.
+
+The server runs as a subprocess on a free port with a copy of the seeds, a
+copy of the session's built index (so it starts without encoding anything)
+and an empty data folder. The tests run in file order on one page: ask and
+open a citation, ask a follow-up, check a claim, upload a document and ask
+about it, upload an HTML-injection document and read it, and call the JSON
+API. A missing Chromium is a failure, not a skip: CI installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+QUESTION = "Why did Trotsky lose the power struggle?"
+FOLLOW_UP = "What about Bukharin?"
+CLAIM = "Stalin became General Secretary in 1922"
+# Made up for the test: no seed mentions Olga Ilyina.
+NEW_DOCUMENT = (
+    "Remembering Olga Ilyina\n\n"
+    "Olga Petrovna Ilyina was born in Tver in 1898 and worked as a typist in the secretariat of the "
+    "Central Committee. In 1925 Ilyina reorganised the party's card index so that the General Secretary "
+    "could find the file of any official within minutes. Her colleagues remembered her as quiet, exact "
+    "and unafraid of long hours.\n"
+)
+NEW_QUESTION = "What did Olga Ilyina reorganise in 1925?"
+SCRIPT_TAG = "<script>window.__pwned=1</script>"
+IMG_TAG = '<img src=x onerror="window.__pwned=1">'
+INJECTION_DOCUMENT = (
+    f"Notes with markup {SCRIPT_TAG}\n\n"
+    f"This page was pasted from a website and still contains {IMG_TAG} inside its text. "
+    "A history app must show such tags as plain text and never run them.\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 150) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"askhist serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200 and "askhist is ready" in log.read_text(errors="replace"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"askhist serve did not answer within {timeout:.0f}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seed_index_dir):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); the browser tests need it")
+    root = tmp_path_factory.mktemp("webapp")
+    docs, index, data = root / "docs", root / "index", root / "data"
+    shutil.copytree(SEEDS, docs)
+    shutil.copytree(seed_index_dir, index, symlinks=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = root / "server.log"
+    command = [sys.executable, "-m", "askhist.cli", "serve", "--docs", str(docs), "--index", str(index)]
+    command += ["--data", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+    try:
+        _wait_until_up(url, process, log)
+        yield SimpleNamespace(url=url, data=data, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(60_000)
+        page.goto(server.url)
+        page.wait_for_selector("#chat-log .intro")
+        yield page
+        browser.close()
+
+
+def _ask(page, question: str) -> None:
+    turns = page.locator("#chat-log .turn").count()
+    page.fill("#question-box textarea", question)
+    page.click("#ask-button")
+    page.wait_for_function("n => document.querySelectorAll('#chat-log .turn').length > n", arg=turns)
+
+
+STATUS_JS = """() => Array.from(document.querySelectorAll('#upload-status p'))
+    .map((p) => p.innerText.trim()).join('\\n')"""
+
+
+def _upload(page, path: Path) -> str:
+    """Upload one file on the "Add a document" tab; the status message it gets."""
+    page.get_by_role("tab", name="Add a document").click()
+    before = page.evaluate(STATUS_JS)
+    page.set_input_files("#upload-box input[type=file]", str(path))
+    page.wait_for_function(f"before => {{ const t = ({STATUS_JS})(); return t && t !== before; }}", arg=before)
+    return page.evaluate(STATUS_JS)
+
+
+def test_server_reused_the_index_and_printed_its_url(server):
+    log = server.log.read_text(errors="replace")
+    assert f"askhist is ready: open {server.url}" in log
+    assert "Building the index" not in log
+
+
+def test_ask_shows_a_cited_answer_and_the_citation_opens_the_source(page):
+    _ask(page, QUESTION)
+    turn = page.locator("#chat-log .turn").last
+    assert QUESTION in turn.locator(".bubble.user").inner_text()
+    citation = turn.locator("a.cite").first
+    assert citation.inner_text() == "[1]"
+    quote = turn.locator(".answer-list .quote").first.inner_text().strip('\u201c\u201d"')
+    assert quote
+
+    citation.click()
+    source = turn.locator("details.source[open]").first
+    mark = source.locator(".passage mark")
+    mark.wait_for(state="visible")
+    assert mark.inner_text().strip() in quote or quote in mark.inner_text()
+    assert source.locator(".src-title").inner_text()  # the document's title
+    assert re.search(r"paragraph \d+", source.locator("summary").inner_text())
+
+
+def test_follow_up_questions_use_the_conversation(page):
+    _ask(page, FOLLOW_UP)
+    turns = page.locator("#chat-log .turn")
+    assert turns.count() == 2
+    latest = turns.last
+    assert QUESTION in latest.locator(".followup").inner_text()
+    assert "Bukharin" in latest.locator(".answer-list").inner_text()
+    assert latest.locator("a.cite").count() >= 1
+
+
+def test_bad_questions_get_a_friendly_message_and_the_app_keeps_working(page):
+    page.fill("#question-box textarea", "???")
+    page.click("#ask-button")
+    page.locator("#chat-notice .problem").wait_for()
+    assert "no words" in page.inner_text("#chat-notice")
+    assert page.locator("#chat-log .turn").count() == 2
+
+
+def test_claim_tab_lists_every_source_with_support_quote_and_citation(page):
+    page.get_by_role("tab", name="Check a claim").click()
+    page.fill("#claim-box textarea", CLAIM)
+    page.click("#check-button")
+    page.locator("#claim-report .claim-source").first.wait_for()
+    sources = page.locator("#claim-report .claim-source")
+    assert sources.count() >= 5  # every seed, plus the snippets of other essays listed in one of them
+    first = sources.first
+    assert first.locator(".badge").inner_text() == "Supported"
+    assert "1922" in first.locator("blockquote").inner_text()
+    line = first.locator(".cite-line code").inner_text()
+    assert re.fullmatch(r"\u201c.+\u201d \u2014 .+, paragraph \d+ \(.+\.txt, characters \d+\u2013\d+\)", line), line
+    first.locator("details.show-source summary").click()
+    first.locator(".doc-box mark").wait_for(state="visible")
+    assert "1922" in first.locator(".doc-box mark").inner_text()
+    assert "other people's essays" in page.inner_text("#claim-report .related-note")
+    badges = set(page.locator("#claim-report .claim-source .badge").all_inner_texts())
+    assert badges <= {"Supported", "Partly supported", "Not found"}
+
+
+def test_uploaded_document_answers_a_question_no_seed_answers(page, server, tmp_path):
+    source = tmp_path / "olga_ilyina.txt"
+    source.write_text(NEW_DOCUMENT, encoding="utf-8")
+    status = _upload(page, source)
+    assert "Added" in status and "Remembering Olga Ilyina" in status, status
+    assert (server.data / "uploads" / "olga_ilyina.txt").read_text(encoding="utf-8") == NEW_DOCUMENT
+
+    status = _upload(page, source)  # the same file again
+    assert "Not added" in status and "already in the collection" in status, status
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert "the file is empty" in _upload(page, empty)
+    assert sorted(p.name for p in (server.data / "uploads").iterdir()) == ["olga_ilyina.txt"]
+
+    page.get_by_role("tab", name="Ask a question").click()
+    _ask(page, NEW_QUESTION)
+    turn = page.locator("#chat-log .turn").last
+    assert "card index" in turn.locator(".answer-list").inner_text()
+    turn.locator("a.cite").first.click()
+    opened = turn.locator("details.source[open]").first
+    opened.locator("mark").wait_for(state="visible")
+    assert "Remembering Olga Ilyina" in opened.locator("summary").inner_text()
+    assert "uploads/olga_ilyina.txt" in opened.inner_text()
+
+
+def test_html_in_documents_and_questions_is_shown_as_text_and_never_runs(page, tmp_path):
+    source = tmp_path / "pasted_page.txt"
+    source.write_text(INJECTION_DOCUMENT, encoding="utf-8")
+    status = _upload(page, source)
+    assert "Added" in status and SCRIPT_TAG in status, status  # its title holds the script tag, as text
+
+    evil_name = tmp_path / f"{IMG_TAG}.exe"  # a legal file name on Linux
+    evil_name.write_bytes(b"MZ")
+    status = _upload(page, evil_name)
+    assert f"{IMG_TAG}.exe" in status and "can't be added" in status, status
+    page.locator(".toast-body").first.wait_for()  # the warning toast shows the name too, as text
+    assert page.locator(".toast-body img, #upload-status img").count() == 0
+
+    page.get_by_role("tab", name="Sources").click()
+    card = page.locator("#doc-list .doc-card", has_text="pasted_page.txt")
+    card.locator("button.open-doc").click()
+    viewer = page.locator("#doc-view .doc-text")
+    viewer.wait_for()
+    page.wait_for_function("() => document.querySelector('#doc-view').innerText.includes('pasted from a website')")
+    text = page.inner_text("#doc-view")
+    assert SCRIPT_TAG in text and IMG_TAG in text
+    assert page.locator("#doc-view script, #doc-view img, #doc-list img").count() == 0
+
+    page.get_by_role("tab", name="Ask a question").click()
+    _ask(page, f"Which page still contains {IMG_TAG} in its text?")
+    turn = page.locator("#chat-log .turn").last
+    assert IMG_TAG in turn.locator(".bubble.user").inner_text()
+    assert page.locator("#chat-log img").count() == 0
+    time.sleep(0.5)  # an onerror handler would have fired by now
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_json_api_endpoints_ask_and_check(server):
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    answer = client.predict(QUESTION, [], api_name="/ask")
+    assert answer["question"] == QUESTION and not answer["abstained"]
+    assert answer["sentences"][0]["citation"] == 1
+    report = client.predict(CLAIM, api_name="/check")
+    assert report["claim"] == CLAIM and report["sources"][0]["support"] == "supported"
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", api_name="/check")

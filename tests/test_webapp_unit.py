@@ -1,0 +1,453 @@
+"""The web app without a browser: upload checks, safe file names, HTML escaping,
+source context, and the Gradio app's API endpoints."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from dataclasses import dataclass
+
+import pytest
+
+from askhist.answer import Answer, AnswerSentence, ClaimReport, Evidence, PassageResult, SourceSupport
+from askhist.documents import DocumentError
+from askhist.uploads import (
+    MAX_NAME_CHARS,
+    AddResult,
+    PreparedUpload,
+    UploadError,
+    add_files,
+    check_not_duplicate,
+    remove_stale_temp_files,
+    safe_filename,
+    save_upload,
+    validate_upload,
+)
+from askhist.webapp import (
+    ANSWER_CONCURRENCY,
+    QUEUE_MAX_SIZE,
+    citation_line,
+    context_span,
+    conversation_html,
+    error_turn_html,
+    esc,
+    highlighted,
+    plain_location,
+    problem_html,
+    quoted,
+    render_answer,
+    render_claim_report,
+    render_document,
+    render_document_list,
+    render_upload_result,
+)
+
+EVIL = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">\''
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]*$")
+
+
+# ---------------------------------------------------------------- safe names
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("essay.txt", "essay.txt"),
+        ("My Essay (final).TXT", "My Essay _final.txt"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.md", "evil.md"),
+        ("/absolute/path/notes.md", "notes.md"),
+        ("C:\\Users\\kid\\homework.docx", "homework.docx"),
+        (".hidden.txt", "hidden.txt"),
+        ("...dots.pdf", "dots.pdf"),
+        ("Écrit été.txt", "Ecrit ete.txt"),
+        ("a<b>c|d?.txt", "a_b_c_d.txt"),
+        ("nul\x00byte.txt", "nul_byte.txt"),
+        ("tab\tand  spaces.txt", "tab and spaces.txt"),
+        ("noextension", "noextension"),
+    ],
+)
+def test_safe_filename(name, expected):
+    assert safe_filename(name) == expected
+
+
+@pytest.mark.parametrize("name", [".txt", "../.txt", "///", "....", "<>|.md", ""])
+def test_safe_filename_refuses_names_with_nothing_left(name):
+    with pytest.raises(UploadError, match="rename the file"):
+        safe_filename(name)
+
+
+def test_safe_filename_is_bounded_and_keeps_its_extension():
+    name = safe_filename("x" * 500 + ".docx")
+    assert len(name) <= MAX_NAME_CHARS
+    assert name.endswith(".docx")
+
+
+@pytest.mark.parametrize("name", ["../a.txt", "a/../../b.md", "~/.ssh/id.txt", "CON.txt", " spaced .txt", "-rf.txt"])
+def test_safe_names_stay_inside_the_folder(name, tmp_path):
+    safe = safe_filename(name)
+    assert SAFE_NAME.match(safe), safe
+    assert (tmp_path / safe).resolve().parent == tmp_path.resolve()
+
+
+# ---------------------------------------------------------------- validation
+
+
+def test_validate_accepts_text_and_keeps_bytes():
+    upload = validate_upload(b"A short text about Olga.\n", "olga.txt")
+    assert upload.name == "olga.txt"
+    assert upload.text.startswith("A short text")
+    assert upload.data == b"A short text about Olga.\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.txt", "is empty"),
+        (b"   \n\n  ", "blank.txt", "no text"),
+        (b"hello", "virus.exe", r"\.exe files can't be added"),
+        (b"hello", "README", "files without an extension"),
+        (b"hello", "page.html", r"\.html files can't be added"),
+        (b"\x00\x01\x02binary", "image.txt", "binary"),
+        (b"not a pdf at all", "fake.pdf", "cannot read this PDF"),
+        (b"not a zip", "fake.docx", "cannot read this Word document"),
+    ],
+)
+def test_validate_refuses_with_a_clear_message(data, name, message):
+    with pytest.raises(DocumentError, match=message) as info:
+        validate_upload(data, name)
+    assert name in str(info.value)  # the message says which file
+
+
+def test_validate_refuses_big_files():
+    with pytest.raises(UploadError, match=r"too big \(1\.0 MB\); the limit is 512 KB"):
+        validate_upload(b"a" * (1024 * 1024), "big.txt", max_bytes=512 * 1024)
+
+
+def test_validate_reads_docx():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Olga Ilyina kept the card index.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    upload = validate_upload(buffer.getvalue(), "olga.docx")
+    assert "Olga Ilyina kept the card index." in upload.text
+
+
+def _minimal_pdf(text: str) -> bytes:
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_validate_reads_pdf():
+    upload = validate_upload(_minimal_pdf("Olga Ilyina kept the card index."), "olga.pdf")
+    assert "Olga Ilyina kept the card index." in upload.text
+
+
+@dataclass
+class FakeDoc:
+    doc_id: str
+    title: str
+    text: str
+    sha256: str = ""
+    description: str = ""
+
+
+def test_duplicate_names_are_refused_whatever_the_case():
+    upload = validate_upload(b"Entirely new text about someone.", "Essay.TXT")
+    existing = [FakeDoc("uploads/essay.txt", "An essay", "Other words.", "x")]
+    with pytest.raises(UploadError, match="already in the collection"):
+        check_not_duplicate(upload, existing)
+
+
+def test_duplicate_content_is_refused_and_named():
+    upload = validate_upload(b"Stalin was General Secretary.\n", "copy.txt")
+    existing = [FakeDoc("002.txt", "The Rise of Stalin", "Stalin  was General\nSecretary.", "x")]
+    with pytest.raises(UploadError, match=r"same text as “The Rise of Stalin” \(002\.txt\)"):
+        check_not_duplicate(upload, existing)
+    same_bytes = [FakeDoc("other.md", "Other", "different text", upload.sha256)]
+    with pytest.raises(UploadError, match="same text"):
+        check_not_duplicate(upload, same_bytes)
+
+
+def test_new_documents_pass_the_duplicate_check():
+    upload = validate_upload(b"Entirely new text about someone.", "new.txt")
+    check_not_duplicate(upload, [FakeDoc("002.txt", "The Rise of Stalin", "Other words.", "x")])
+
+
+# ---------------------------------------------------------------- saving
+
+
+def _prepared(name: str, data: bytes) -> PreparedUpload:
+    return validate_upload(data, name)
+
+
+def test_save_writes_the_file_and_leaves_no_temp_file(tmp_path):
+    path = save_upload(tmp_path / "uploads", _prepared("a.txt", b"Some words here."))
+    assert path == tmp_path / "uploads" / "a.txt"
+    assert path.read_bytes() == b"Some words here."
+    assert sorted(p.name for p in path.parent.iterdir()) == ["a.txt"]
+    assert os.stat(path).st_mode & 0o444 == 0o444
+
+
+def test_save_never_overwrites(tmp_path):
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"the original")
+    with pytest.raises(UploadError, match="already in the uploads folder"):
+        save_upload(folder, _prepared("a.txt", b"a replacement"))
+    assert (folder / "a.txt").read_bytes() == b"the original"
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
+
+
+def test_stale_temp_files_are_removed(tmp_path):
+    (tmp_path / ".upload-abc.part").write_bytes(b"half")
+    (tmp_path / "keep.txt").write_bytes(b"whole")
+    remove_stale_temp_files(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+class FakeAssistant:
+    def __init__(self, docs=(), fail: Exception | None = None):
+        self.docs = list(docs)
+        self.fail = fail
+        self.refreshed = 0
+
+    def documents(self):
+        return list(self.docs)
+
+    def document(self, doc_id):
+        return next(d for d in self.docs if d.doc_id == doc_id)
+
+    def refresh(self, log=None, progress=None):
+        self.refreshed += 1
+        if self.fail:
+            raise self.fail
+        return ["changed"]
+
+
+def test_add_files_reports_each_file(tmp_path):
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "good.txt").write_bytes(b"Olga Ilyina kept the card index.")
+    (incoming / "empty.txt").write_bytes(b"")
+    (incoming / "dup.txt").write_bytes(b"Already here.")
+    (incoming / "big.txt").write_bytes(b"a" * 2048)
+    assistant = FakeAssistant([FakeDoc("seed.txt", "Seed", "Already here.", "x")])
+    folder = tmp_path / "data" / "uploads"
+    paths = [incoming / n for n in ("good.txt", "empty.txt", "dup.txt", "big.txt")]
+    result = add_files(assistant, folder, paths, max_bytes=1024)
+    assert result.added == [("uploads/good.txt", "good.txt")]  # the fake has no title: the file name stands in
+    assert len(result.refused) == 3
+    assert any("empty" in m for m in result.refused)
+    assert any("same text" in m for m in result.refused)
+    assert any("too big" in m for m in result.refused)
+    assert assistant.refreshed == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["good.txt"]
+
+
+def test_add_files_refuses_the_same_file_twice_in_one_batch(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"Same words.")
+    (tmp_path / "b.txt").write_bytes(b"Same words.")
+    result = add_files(FakeAssistant(), tmp_path / "uploads", [tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert [doc for doc, _ in result.added] == ["uploads/a.txt"]
+    assert "same text" in result.refused[0]
+
+
+def test_add_files_removes_new_files_when_the_index_update_fails(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"Words that will not be indexed.")
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "old.txt").write_bytes(b"An earlier upload.")
+    assistant = FakeAssistant(fail=RuntimeError("disk full"))
+    with pytest.raises(UploadError, match=r"nothing was changed .*disk full"):
+        add_files(assistant, folder, [tmp_path / "a.txt"])
+    assert sorted(p.name for p in folder.iterdir()) == ["old.txt"]
+
+
+def test_add_files_with_nothing_valid_does_not_touch_the_index(tmp_path):
+    (tmp_path / "x.exe").write_bytes(b"MZ")
+    assistant = FakeAssistant()
+    result = add_files(assistant, tmp_path / "uploads", [tmp_path / "x.exe"])
+    assert result.added == [] and assistant.refreshed == 0
+    assert ".exe files can't be added" in result.refused[0]
+
+
+def test_upload_joins_a_real_index_encoding_only_the_new_passages(tmp_path, seed_index_dir, encoder, seeds_copy):
+    from askhist import Assistant
+    from askhist.index import load_index
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir, symlinks=True)
+    folder = tmp_path / "data" / "uploads"
+    assistant = Assistant(load_index(index_dir), encoder, [seeds_copy, folder])
+    before = assistant.index.manifest["counts"]["documents"]
+    source = tmp_path / "olga.txt"
+    source.write_text(
+        "Olga Petrovna Ilyina worked as a typist in the secretariat. "
+        "In 1925 Ilyina rebuilt the card index of party members for the General Secretary.\n",
+        encoding="utf-8",
+    )
+    result = add_files(assistant, folder, [source])
+    assert result.added == [("uploads/olga.txt", assistant.document("uploads/olga.txt").title)]
+    manifest = assistant.index.manifest
+    assert manifest["counts"]["documents"] == before + 1
+    assert 0 < manifest["encoded_now"] <= 6  # the new passage and sentences only
+    answer = assistant.ask("What did Olga Ilyina rebuild in 1925?")
+    assert not answer.abstained
+    assert answer.sentences[0].doc == "uploads/olga.txt"
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def _assert_inert(page: str) -> None:
+    assert "<script" not in page
+    assert "<img" not in page
+    assert 'onerror="' not in page
+    assert "&lt;script&gt;" in page
+
+
+def _answer(text: str = f"The quote {EVIL} is here.") -> tuple[Answer, dict]:
+    doc_text = f"Before it. {text} After it."
+    start = doc_text.index(text)
+    sentence = AnswerSentence(text, "evil.txt", f"Title {EVIL}", start, start + len(text), 1, "paragraph 1", 0.9)
+    passage = PassageResult("evil.txt", f"Title {EVIL}", 0, len(doc_text), doc_text, 0.5, "paragraph 1")
+    answer = Answer(f"Question {EVIL}?", False, (sentence,), (passage,), context=f"earlier {EVIL}")
+    docs = {"evil.txt": FakeDoc("evil.txt", f"Title {EVIL}", doc_text, "x", f"Description {EVIL}")}
+    return answer, docs
+
+
+def test_esc_escapes_quotes_for_attributes():
+    assert esc("a'b\"c<d>&") == "a&#x27;b&quot;c&lt;d&gt;&amp;"
+
+
+def test_answers_escape_question_quote_title_and_source_text():
+    answer, docs = _answer()
+    page = render_answer(0, answer, docs.__getitem__)
+    _assert_inert(page)
+    assert "<mark>The quote &lt;script&gt;" in page
+    assert page.count("&lt;script&gt;") >= 5  # question, context, quote, title, passage
+
+
+def test_abstained_answers_escape_nearest_passages():
+    answer, docs = _answer()
+    abstained = Answer(answer.question, True, (), answer.passages, message="no")
+    page = render_answer(3, abstained, docs.__getitem__)
+    _assert_inert(page)
+    assert "don't answer this question" in page
+
+
+def test_claim_report_escapes_everything_including_the_copy_attribute():
+    answer, docs = _answer()
+    s = answer.sentences[0]
+    evidence = Evidence(s.text, s.start, s.end, "paragraph 1")
+    report = ClaimReport(
+        f"Claim {EVIL}",
+        (
+            SourceSupport("evil.txt", f"Title {EVIL}", "main", "supported", 0.9, evidence),
+            SourceSupport(
+                "evil.txt", "Other essays", "related", "partly supported", 0.5, evidence, note=f"gives {EVIL}"
+            ),
+            SourceSupport("evil.txt", f"Title {EVIL}", "main", "not found", 0.1, None),
+        ),
+    )
+    page = render_claim_report(report, docs.__getitem__)
+    _assert_inert(page)
+    copy_attributes = re.findall(r"data-copy='([^']*)'", page)
+    assert len(copy_attributes) == 2
+    assert all("<" not in value and "'" not in value for value in copy_attributes)
+    assert "other people's essays" in page
+    assert "1 supported" in page and "1 partly supported" in page and "1 not found" in page
+
+
+def test_documents_and_messages_are_escaped():
+    _, docs = _answer()
+    for page in (
+        render_document_list(list(docs.values())),
+        render_document(docs["evil.txt"]),
+        error_turn_html(0, f"Q {EVIL}", f"Message {EVIL}"),
+        problem_html(f"Problem {EVIL}"),
+        render_upload_result(AddResult(added=[("x", f"T {EVIL}")], refused=[f"R {EVIL}"], notes=[f"N {EVIL}"])),
+        conversation_html([{"html": render_answer(0, _answer()[0], docs.__getitem__)}]),
+    ):
+        _assert_inert(page)
+
+
+# ---------------------------------------------------------------- source context
+
+
+def test_highlighted_marks_exactly_the_span():
+    text = "First paragraph.\n\nOne. Two <b>. Three.\n\nLast."
+    start = text.index("Two")
+    end = start + len("Two <b>.")
+    html = highlighted(text, start, end, *context_span(text, start, end, min_chars=1, max_chars=100))
+    assert "<mark>Two &lt;b&gt;.</mark>" in html
+    assert html.startswith("One.") and html.endswith("Three.")
+
+
+def test_context_grows_short_paragraphs_and_cuts_long_ones():
+    text = "Intro.\n\nShort one.\n\nNext paragraph here."
+    start = text.index("Short")
+    lo, hi = context_span(text, start, start + 10, min_chars=30)
+    assert text[lo:hi].startswith("Intro.") and text[lo:hi].endswith("here.")
+    long = " ".join(f"word{i}" for i in range(2000))
+    start = long.index("word1000")
+    lo, hi = context_span(long, start, start + 8, max_chars=200)
+    assert hi - lo <= 200 and lo <= start and hi >= start + 8
+    html = highlighted(long, start, start + 8, lo, hi)
+    assert html.startswith("\u2026 ") and html.endswith(" \u2026")
+
+
+def test_citation_line_and_quotes():
+    line = citation_line("Stalin won.", "The Rise", "paragraph 4", "file.txt", 120, 245)
+    assert line == "“Stalin won.” — The Rise, paragraph 4 (file.txt, characters 120–245)"
+    assert quoted("“Already quoted.”") == "“Already quoted.”"
+
+
+def test_plain_location_names_other_writers():
+    assert plain_location("paragraph 4") == "paragraph 4"
+    assert "someone else's essay" in plain_location("snippet 3 of another essay (listed at the end), paragraph 23")
+
+
+# ---------------------------------------------------------------- the app
+
+
+def test_app_exposes_named_ask_and_check_endpoints(tmp_path):
+    from askhist.webapp import build_app
+
+    answer, docs = _answer()
+
+    class Stub(FakeAssistant):
+        def ask(self, question, history=None):
+            return answer
+
+        def check(self, claim):
+            return ClaimReport(claim, ())
+
+    demo = build_app(Stub(list(docs.values())), tmp_path / "uploads")
+    endpoints = demo.get_api_info()["named_endpoints"]
+    assert set(endpoints) == {"/ask", "/check"}  # the UI's own events stay private
+    assert [p["parameter_name"] for p in endpoints["/ask"]["parameters"]] == ["question", "history"]
+    assert demo._queue.max_size == QUEUE_MAX_SIZE
+    assert demo._queue.default_concurrency_limit == ANSWER_CONCURRENCY
