@@ -52,6 +52,12 @@ class AnswerSettings:
     previous_weight: float = 0.0  # cosine of the sentence before: "He was..." after "Trotsky..."
     related_penalty: float = 0.0  # snippets of other essays rank below a source's own text
 
+    def claim_weights(self) -> np.ndarray:
+        """Claim support is judged on meaning and shared words only."""
+        weights = np.zeros(8, dtype=np.float32)
+        weights[:2] = (self.claim_dense_weight, self.claim_lexical_weight)
+        return weights
+
     def weights(self) -> np.ndarray:
         """Weights of the columns of ``Scorer.features``, in order."""
         return np.array(
@@ -72,8 +78,10 @@ class AnswerSettings:
     keep_within: float = 0.85  # further sentences need this share of the best score
     candidate_passages: int = 5
     duplicate_overlap: float = 0.6
-    claim_supported: float = 0.62
-    claim_partly: float = 0.48
+    claim_dense_weight: float = 0.4
+    claim_lexical_weight: float = 0.6
+    claim_supported: float = 0.55
+    claim_partly: float = 0.47
 
 
 @dataclass(frozen=True)
@@ -405,7 +413,7 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
             sids = groups.get((doc_id, section))
             if not sids:
                 continue
-            scores = scorer.score(sids, vector, terms)
+            scores = scorer.features(sids, vector, terms) @ settings.claim_weights()
             best = int(np.argmax(scores))
             sentence = index.sentences[sids[best]]
             score = float(scores[best])
