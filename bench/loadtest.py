@@ -4,7 +4,8 @@ questions through the web app's Gradio API endpoint ``ask``.
     .venv/bin/python bench/loadtest.py http://127.0.0.1:7860 --clients 50 --duration 60
 
 Each client is a loop (one request in flight at a time, like a student
-waiting for an answer) over Gradio's REST protocol: ``POST
+waiting for an answer; requests started before the deadline are waited for)
+over Gradio's REST protocol: ``POST
 /gradio_api/call/ask`` returns an event id, ``GET /gradio_api/call/ask/<id>``
 streams the result. The report gives requests, errors (anything but a
 well-formed answer), latency percentiles and the server's resident memory
@@ -121,10 +122,13 @@ async def _run(url: str, clients: int, duration: float, pid: int | None, timeout
     rss: list[tuple[float, float]] = []
     per_client = [0] * clients
     limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
-    async with httpx.AsyncClient(limits=limits) as warm:
-        ok, kind = await _ask(warm, base, *QUESTIONS[0], timeout=max(timeout, 120))
-        if not ok:
-            raise RuntimeError(f"the server at {url} does not answer: {kind}")
+    # One connection pool with a connection per client: every client has its
+    # own request in flight (creating 50 clients would take seconds of TLS set-up).
+    client = httpx.AsyncClient(limits=limits)
+    ok, kind = await _ask(client, base, *QUESTIONS[0], timeout=max(timeout, 120))
+    if not ok:
+        await client.aclose()
+        raise RuntimeError(f"the server at {url} does not answer: {kind}")
     started = time.monotonic()
     deadline = started + duration
     stop = asyncio.Event()
@@ -141,21 +145,23 @@ async def _run(url: str, clients: int, duration: float, pid: int | None, timeout
                 pass
 
     async def client_loop(number: int) -> None:
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=4)) as client:
-            turn = number
-            while time.monotonic() < deadline:
-                question, history = QUESTIONS[turn % len(QUESTIONS)]
-                turn += 1
-                began = time.monotonic()
-                ok, kind = await _ask(client, base, question, history, timeout)
-                if ok:
-                    latencies.append(time.monotonic() - began)
-                    per_client[number] += 1
-                else:
-                    errors[kind] += 1
+        turn = number
+        while time.monotonic() < deadline:
+            question, history = QUESTIONS[turn % len(QUESTIONS)]
+            turn += 1
+            began = time.monotonic()
+            ok, kind = await _ask(client, base, question, history, timeout)
+            if ok:
+                latencies.append(time.monotonic() - began)
+                per_client[number] += 1
+            else:
+                errors[kind] += 1
 
     sampler = asyncio.create_task(sample_memory())
-    await asyncio.gather(*(client_loop(n) for n in range(clients)))
+    try:
+        await asyncio.gather(*(client_loop(n) for n in range(clients)))
+    finally:
+        await client.aclose()
     elapsed = time.monotonic() - started
     stop.set()
     await sampler

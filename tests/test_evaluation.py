@@ -197,6 +197,7 @@ def _question(id, type="factoid", abstained=False, hit=True, covered=(1,), laten
         covered_at=list(covered),
         n_relevant=len(covered),
         hit=hit,
+        hit_any=hit,
         citation_errors=["wrong"] * bad,
         n_spans=4,
         latency_ms=latency,
@@ -261,6 +262,8 @@ def test_abstention_threshold_search():
     assert choice.score == 4 and choice.total == 5
     assert 0.55 < choice.value < 0.6  # abstains on u, v (and c), answers a, b
     assert choice.value == pytest.approx(0.575)
+    assert best_abstain_threshold(scored, prefer=0.58).value == 0.58  # as good: the setting stays
+    assert best_abstain_threshold(scored, prefer=0.3).value == pytest.approx(0.575)
 
 
 def test_claim_threshold_search():

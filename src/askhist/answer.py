@@ -311,9 +311,11 @@ def select_sentences(
     chosen: list[tuple[int, float]] = []
     chosen_tokens: list[frozenset[str]] = []
     best = float(scores[order[0]]) if len(order) else 0.0
+    # Relative to |best| so that the rule also holds when scores are negative.
+    floor = best - (1 - settings.keep_within) * abs(best)
     for position in order:
         sid, score = candidates[position], float(scores[position])
-        if len(chosen) >= settings.max_sentences or score < settings.keep_within * best:
+        if len(chosen) >= settings.max_sentences or score < floor:
             break
         tokens = index.sentence_tokens[sid]
         if any(_tokens_overlap(tokens, other) >= settings.duplicate_overlap for other in chosen_tokens):
@@ -404,6 +406,8 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
     terms = scorer.weighted_terms(query)
     groups: dict[tuple[str, str], list[int]] = {}
     for sid, sentence in enumerate(index.sentences):
+        if not is_statement(sentence):
+            continue  # a title or a question is no evidence for a claim
         section = MAIN if sentence.section == MAIN else "related"
         groups.setdefault((sentence.doc, section), []).append(sid)
     claim_numbers = set(_NUMBER.findall(claim))

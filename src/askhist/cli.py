@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    p.add_argument("--data", default="data", help="folder for uploaded documents (default: data)")
+    p.add_argument("--data", default="data", help="app data folder; uploads go to DATA/uploads (default: data)")
     _add_collection_args(p)
     p.set_defaults(func=cmd_serve)
 

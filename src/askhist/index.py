@@ -236,12 +236,17 @@ def _key(text: str) -> str:
 
 
 def _encode_batches(encoder, texts: list[str], progress: ProgressFn | None, batch_size: int = 64) -> np.ndarray:
-    parts = []
+    # Longest first, as sentence-transformers orders one call's texts: each
+    # batch then holds texts of similar length, with little padding (in file
+    # order, passages and sentences mixed, a build took 1.3x the raw encoder).
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
-        parts.append(encoder.encode(texts[start : start + batch_size], batch_size=batch_size))
+        rows = order[start : start + batch_size]
+        vectors[rows] = encoder.encode([texts[i] for i in rows], batch_size=batch_size)
         if progress:
             progress("encoding", min(start + batch_size, len(texts)), len(texts))
-    return np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), dtype=np.float32)
+    return vectors
 
 
 def _write_generation(

@@ -216,9 +216,7 @@ def render_answer(turn: int, answer, document: Callable[[str], object]) -> str:
                 f"title='Show where this sentence comes from'>[{s.citation}]</a></li>"
             )
         parts.append("</ul>")
-        titles = list(dict.fromkeys(s.title for s in answer.sentences))
-        count = "1 source" if len(titles) == 1 else f"{len(titles)} sources"
-        parts.append(f"<p class='where-title'>Where this comes from ({count}) \u2014 click one to read it:</p>")
+        parts.append("<p class='where-title'>Where these sentences come from \u2014 click one to read it:</p>")
         for s in answer.sentences:
             doc = document(s.doc)
             lo, hi = sentence_context(answer, s, doc.text)
@@ -366,6 +364,7 @@ def upload_help_html() -> str:
 
 CSS = """
 .gradio-container {max-width: 1040px !important; margin: 0 auto !important}
+.tab-container {flex-wrap: wrap !important}  /* the tab names wrap on a phone instead of widening the page */
 .askhist-header h1 {font-size: 1.7rem; margin: .2rem 0 0}
 .askhist-header p {margin: .25rem 0 0; font-size: 1.05rem; color: var(--body-text-color); opacity: .8}
 .askhist-html {font-size: 1rem; line-height: 1.55; color: var(--body-text-color)}
@@ -398,7 +397,7 @@ details.source[open] > summary {border-bottom: 1px solid var(--border-color-prim
 details.source.flash {outline: 3px solid var(--color-accent)}
 .num {font-weight: 700; color: var(--color-accent)}
 .src-title {font-weight: 600}
-.loc {color: var(--body-text-color-subdued)}
+.loc {color: var(--body-text-color); opacity: .72}
 .tag-other, .tag-upload {font-size: .72rem; font-weight: 700; padding: .05rem .4rem; border-radius: 6px;
   background: #fef3c7; color: #92400e; white-space: nowrap}
 .tag-upload {background: #e0e7ff; color: #3730a3}

@@ -55,7 +55,9 @@ class Choice:
 
 
 def score_questions(assistant: Assistant, items: Sequence[QAItem], encoder=None) -> list[ScoredQuestion]:
-    target = variant(assistant, {"abstain_below": NEVER}, encoder)
+    # keep_within 1.0: select_sentences drops every sentence when the best
+    # score is negative (keep_within * best > best); the best one is all we need.
+    target = variant(assistant, {"abstain_below": NEVER, "keep_within": 1.0}, encoder)
     out = []
     for item in items:
         if item.is_claim:
@@ -83,16 +85,30 @@ def _candidates(values: Sequence[float]) -> list[tuple[float, float]]:
     return out
 
 
-def _best(candidates: list[tuple[float, float]], objective: Callable[[float], float], total: int) -> Choice:
-    scored = [(objective(t), margin, t) for t, margin in candidates]
-    value, margin, threshold = max(scored, key=lambda s: (s[0], s[1]))
+def _best(
+    values: Sequence[float],
+    objective: Callable[[float], float],
+    total: int,
+    prefer: float | None = None,
+    at_least: float | None = None,
+) -> Choice:
+    """The threshold maximising ``objective`` among midpoints of ``values``
+    (ties: the widest gap). ``prefer`` (the current value) is kept when it
+    does as well, so that a tie does not move a setting."""
+    candidates = [(t, m) for t, m in _candidates(values) if at_least is None or t >= at_least]
+    candidates = candidates or [(at_least or 0.0, 0.0)]
+    value, margin, threshold = max(((objective(t), m, t) for t, m in candidates), key=lambda s: (s[0], s[1]))
+    if prefer is not None and (at_least is None or prefer >= at_least) and objective(prefer) >= value - 1e-12:
+        margin = min((abs(prefer - v) for v in values), default=0.0)
+        return Choice(prefer, objective(prefer), total, round(margin, 4))
     return Choice(round(threshold, 4), value, total, round(margin, 4))
 
 
-def best_abstain_threshold(scored: Sequence[ScoredQuestion]) -> Choice:
+def best_abstain_threshold(scored: Sequence[ScoredQuestion], prefer: float | None = None) -> Choice:
     """The threshold that maximises correct abstentions + right answers
-    (ties: the one farthest from any question's score)."""
-    return _best(_candidates([q.score for q in scored]), lambda t: correct_at(scored, t), len(scored))
+    (ties: ``prefer`` if it is among the best, else the value farthest from
+    any question's score)."""
+    return _best([q.score for q in scored], lambda t: correct_at(scored, t), len(scored), prefer)
 
 
 def score_claims(assistant: Assistant, items: Sequence[QAItem], encoder=None) -> list[ScoredPair]:
@@ -130,13 +146,21 @@ class _Thresholds:
     claim_supported: float
 
 
-def best_claim_thresholds(pairs: Sequence[ScoredPair], current_supported: float) -> tuple[Choice, Choice]:
+def best_claim_thresholds(
+    pairs: Sequence[ScoredPair], current_supported: float, current_partly: float | None = None
+) -> tuple[Choice, Choice]:
     """claim_partly maximising F1 of found/not found, then claim_supported
-    (at least claim_partly) maximising F1 of the "supported" label."""
+    (at least claim_partly) maximising F1 of the "supported" label; the
+    current values are kept on ties."""
     scores = [p.score for p in pairs]
-    partly = _best(_candidates(scores), lambda t: claim_f1(pairs, t, max(t, current_supported)), len(pairs))
-    above = [(t, m) for t, m in _candidates(scores) if t >= partly.value] or [(partly.value, 0.0)]
-    supported = _best(above, lambda t: claim_f1(pairs, partly.value, t, level="supported"), len(pairs))
+    partly = _best(scores, lambda t: claim_f1(pairs, t, max(t, current_supported)), len(pairs), current_partly)
+    supported = _best(
+        scores,
+        lambda t: claim_f1(pairs, partly.value, t, level="supported"),
+        len(pairs),
+        current_supported,
+        at_least=partly.value,
+    )
     return partly, supported
 
 
@@ -155,33 +179,37 @@ class Calibration:
 def calibrate(
     assistant: Assistant,
     items: Sequence[QAItem],
-    dense_weights: Sequence[float] = (0.4, 0.5, 0.6, 0.7, 0.8),
+    dense_shares: Sequence[float] = (0.4, 0.5, 0.6, 0.7, 0.8),
     fit_split: str = "dev",
 ) -> Calibration:
-    """For each dense/lexical weighting, the best abstention and claim
-    thresholds on ``fit_split``, and what they give on the other split."""
+    """For each dense/lexical weighting (shares of the current total weight,
+    and the current pair), the best abstention and claim thresholds on
+    ``fit_split``, and what they give on the other split."""
     fit = [i for i in items if i.split == fit_split] or list(items)
     fit_ids = {i.id for i in fit}
     held = [i for i in items if i.id not in fit_ids]
     encoder = CachedEncoder(assistant.encoder)
     current = assistant.settings.answer
-    weights = sorted({*dense_weights, current.dense_weight})
+    # The dense share of the current total weight varies; the current pair is always tried.
+    total = current.dense_weight + current.lexical_weight
+    now = (current.dense_weight, current.lexical_weight)
+    weights = sorted({*((round(d * total, 4), round((1 - d) * total, 4)) for d in dense_shares), now})
     rows = []
-    for w in weights:
-        base = variant(assistant, {"dense_weight": w, "lexical_weight": round(1 - w, 4)}, encoder)
+    for dense, lexical in weights:
+        base = variant(assistant, {"dense_weight": dense, "lexical_weight": lexical}, encoder)
         q_fit, q_held = score_questions(base, fit, encoder), score_questions(base, held, encoder)
         c_fit, c_held = score_claims(base, fit, encoder), score_claims(base, held, encoder)
-        abstain = best_abstain_threshold(q_fit)
+        abstain = best_abstain_threshold(q_fit, prefer=current.abstain_below)
         row = {
-            "dense_weight": w,
-            "lexical_weight": round(1 - w, 4),
+            "dense_weight": dense,
+            "lexical_weight": lexical,
             "abstain_below": abstain.value,
             "abstain_margin": abstain.margin,
             "fit_correct": abstain.score / max(abstain.total, 1),
             "held_correct": correct_at(q_held, abstain.value) / len(q_held) if q_held else None,
         }
         if c_fit:
-            partly, supported = best_claim_thresholds(c_fit, current.claim_supported)
+            partly, supported = best_claim_thresholds(c_fit, current.claim_supported, current.claim_partly)
             row.update(
                 claim_partly=partly.value,
                 claim_supported=supported.value,
@@ -189,7 +217,7 @@ def calibrate(
                 held_claim_f1=claim_f1(c_held, partly.value, supported.value) if c_held else None,
                 fit_supported_f1=supported.score,
             )
-        if w == current.dense_weight:  # what the current thresholds give, for comparison
+        if (dense, lexical) == now:  # what the current thresholds give, for comparison
             row["current"] = {
                 "abstain_below": current.abstain_below,
                 "fit_correct": correct_at(q_fit, current.abstain_below) / max(len(q_fit), 1),
@@ -199,7 +227,7 @@ def calibrate(
             }
         rows.append(row)
     # The weighting with the most right answers + abstentions; ties keep the current one.
-    best = max(rows, key=lambda r: (round(r["fit_correct"], 6), r["dense_weight"] == current.dense_weight))
+    best = max(rows, key=lambda r: (round(r["fit_correct"], 6), "current" in r))
     suggestion = {k: best[k] for k in ("dense_weight", "lexical_weight", "abstain_below") if k in best}
     suggestion.update({k: best[k] for k in ("claim_partly", "claim_supported") if k in best})
     return Calibration(fit_split, rows, suggestion)

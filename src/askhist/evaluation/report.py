@@ -21,6 +21,7 @@ COLUMNS = (
     ("MRR@10", "mrr@10"),
     ("nDCG@10", "ndcg@10"),
     ("Hit@1", "answer_hit@1"),
+    ("Hit@3", "answer_hit@3"),
     ("Abst", "abstention_rate"),
     ("FalseAbst", "false_abstention_rate"),
     ("ClaimP", "claim_precision"),

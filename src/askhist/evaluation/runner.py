@@ -54,6 +54,7 @@ class QuestionRecord:
     covered_at: list[int | None]  # per gold quote: rank of the first passage covering it
     n_relevant: int  # passages of the whole collection covering a gold quote
     hit: bool | None  # best sentence holds a key phrase (None: no key phrases)
+    hit_any: bool | None  # any sentence of the answer (up to 3) holds one
     citation_errors: list[str]
     n_spans: int
     latency_ms: float
@@ -132,6 +133,7 @@ def summarise(questions: Sequence[QuestionRecord], claims: Sequence[ClaimRecord]
     out["ndcg@10"] = mean(q.ndcg or 0.0 for q in ranked)
     with_answers = [q for q in questions if q.hit is not None]
     out["answer_hit@1"] = mean(q.hit for q in with_answers)
+    out["answer_hit@3"] = mean(bool(q.hit_any) for q in with_answers)
     unanswerable = [q for q in questions if not q.answerable]
     answerable = [q for q in questions if q.answerable]
     out["abstention_rate"] = mean(q.abstained for q in unanswerable)
@@ -287,6 +289,9 @@ def _ask_record(assistant: Assistant, item: QAItem, collection: _Collection) -> 
         covered_at=covered_at,
         n_relevant=len(collection.relevant_passages(quotes)) if quotes else 0,
         hit=None if not item.answers else (best is not None and contains_phrase(best.text, item.answers)),
+        hit_any=None
+        if not item.answers
+        else (not abstained and any(contains_phrase(s.text, item.answers) for s in answer.sentences)),
         citation_errors=collection.citation_errors(spans),
         n_spans=len(spans),
         latency_ms=latency,
