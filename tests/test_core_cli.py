@@ -29,7 +29,14 @@ def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subpro
 
 
 def _where(collection: Path) -> list[str]:
-    return ["--docs", str(collection / "docs"), "--index", str(collection / "index")]
+    return [
+        "--docs",
+        str(collection / "docs"),
+        "--index",
+        str(collection / "index"),
+        "--data",
+        str(collection / "data"),
+    ]
 
 
 def test_ask_json_follows_the_contract(collection):
@@ -65,7 +72,8 @@ def test_ask_human_output_quotes_and_cites(collection):
 
 
 def test_batch_reads_stdin_and_answers_in_order(collection):
-    questions = "Who delivered the oration at Lenin's funeral?\n\nWhat was the Lenin Enrolment?\n   \nWho won the 1954 World Cup?\n"
+    questions = "Who delivered the oration at Lenin's funeral?\n\nWhat was the Lenin Enrolment?\n   \n"
+    questions += "Who won the 1954 World Cup?\n"
     result = run("ask", "--batch", "-", "--json", *_where(collection), stdin=questions)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -130,13 +138,12 @@ def test_index_command_builds_a_users_own_folder(tmp_path, collection):
         encoding="utf-8",
     )
     # Reuse the seed index's embedding cache folder location: a fresh index folder.
-    result = run("index", "--docs", str(docs), "--index", str(tmp_path / "index"))
+    result = run("index", "--docs", str(docs), "--index", str(tmp_path / "index"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Building the index" in result.stderr and "no index built yet" in result.stderr
     assert "1 documents" in result.stdout
-    result = run(
-        "ask", "When did the Kronstadt sailors rise?", "--json", "--docs", str(docs), "--index", str(tmp_path / "index")
-    )
+    where = ["--docs", str(docs), "--index", str(tmp_path / "index")]
+    result = run("ask", "When did the Kronstadt sailors rise?", "--json", *where, cwd=tmp_path)
     data = json.loads(result.stdout)
     assert data["answer"]["doc"] == "kronstadt.md"
     assert "1921" in data["answer"]["text"]

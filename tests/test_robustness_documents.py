@@ -234,6 +234,18 @@ def test_files_askhist_does_not_read_are_ignored(collection, tmp_path, caplog):
     assert assistant.refresh() == []
 
 
+def test_two_files_with_the_same_name_across_folders_are_refused(collection, tmp_path):
+    docs, _, _ = collection
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "notes.txt").write_text("Bukharin wrote the ABC of Communism.", encoding="utf-8")
+    (docs / "uploads").mkdir()
+    (docs / "uploads" / "notes.txt").write_text("Zinoviev led the Comintern.", encoding="utf-8")
+    # Both would be "uploads/notes.txt": one would silently replace the other in the index.
+    with pytest.raises(DocumentError, match=r"uploads/notes\.txt: two files have this name"):
+        load_documents(docs, uploads)
+
+
 def test_link_inside_the_folder_is_read_as_a_duplicate(collection):
     docs, _, _ = collection
     (docs / "sub").mkdir()

@@ -23,7 +23,7 @@ import pytest
 
 from askhist import Assistant, IndexProblem
 from askhist.cli import main as cli_main
-from askhist.embedding import Encoder
+from askhist.embedding import EmbeddingCache, Encoder
 from askhist.index import CURRENT, GENERATION_FILES, index_lock, load_index, load_manifest
 
 from .conftest import SEEDS
@@ -216,7 +216,11 @@ def test_failed_write_keeps_the_previous_index_live(collection, encoder, monkeyp
     monkeypatch.undo()
     assert (load_manifest(index_dir), _generations(index_dir), assistant.index) == before
     assert assistant.ask(QUESTION).sentences
+
+    # The embedding cache is written after the new index is live: failing to save it costs nothing else.
+    monkeypatch.setattr(EmbeddingCache, "save", lambda self, keep=None: disk_full())
     assert assistant.refresh() == ["1 document(s) added: extra.txt"]
+    assert "extra.txt" in load_index(index_dir).documents
 
 
 def test_cli_explains_and_recovers_from_a_damaged_index(collection, encoder, monkeypatch, capsys):

@@ -214,11 +214,21 @@ def location(sentence_or_passage) -> str:
 
 
 def is_statement(sentence: Sentence) -> bool:
-    """Whether a sentence can stand as an answer: not a heading or question."""
+    """Whether a sentence can stand as an answer: not a title, heading or question.
+
+    Lines without end punctuation are often real sentences in notes ("Stalin
+    began to build his support base long before Lenin's death"), so only a
+    document's first line or a capitalised heading is taken for a title.
+    """
     text = sentence.text.strip()
-    if len(text.split()) < 4 or text.endswith("?") or text.endswith(":"):
+    words = text.split()
+    if len(words) < 4 or text.endswith("?") or text.endswith(":"):
         return False
-    return not (_QUESTION_START.match(text) and not text.endswith((".", "!", '"', "\u201d")))
+    if not text.endswith((".", "!", '"', "\u201d", "\u2019", ")", "\u2026")):
+        capitalised = sum(w[:1].isupper() for w in words) / len(words)
+        if sentence.paragraph == 1 or capitalised > 0.6 or _QUESTION_START.match(text):
+            return False
+    return True
 
 
 class Scorer:

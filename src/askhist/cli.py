@@ -46,9 +46,21 @@ def _add_collection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="embedding model: local path or name (default: packaged MiniLM)")
 
 
+def _add_data_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        default="data",
+        help="folder whose uploads/ the web app adds to the collection (default: data)",
+    )
+
+
 def _load_assistant(args: argparse.Namespace, extra_dirs: Sequence[Path] = ()):
     from .assistant import Assistant
 
+    # The same collection as `askhist serve`: otherwise the two would keep
+    # rebuilding the shared index with and without the uploaded documents.
+    if getattr(args, "data", None):
+        extra_dirs = [Path(args.data) / "uploads", *extra_dirs]
     return Assistant.load(
         docs=[Path(args.docs), *extra_dirs],
         index_dir=Path(args.index),
@@ -194,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or update the index")
     _add_collection_args(p)
+    _add_data_arg(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with quoted, cited sentences")
@@ -202,12 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=5, help="passages to show (default: 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _add_collection_args(p)
+    _add_data_arg(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("check", help="which sources support a claim")
     p.add_argument("claim", help="the claim, e.g. 'Stalin became General Secretary in 1922'")
     p.add_argument("--json", action="store_true", help="print JSON")
     _add_collection_args(p)
+    _add_data_arg(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("eval", help="measure retrieval and answers on a QA set")

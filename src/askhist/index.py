@@ -224,7 +224,10 @@ def build_index(
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    cache.save(keep={_key(t) for t in texts})
+    try:
+        cache.save(keep={_key(t) for t in texts})
+    except OSError:
+        pass  # the new index is live; a cache that cannot be written only costs re-encoding
     _remove_old_generations(index_dir, keep=generation.name)
     return load_index(index_dir)
 

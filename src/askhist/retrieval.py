@@ -64,7 +64,8 @@ def needs_context(question: str, history: list[str] | None) -> bool:
         return True
     from .text import tokenize
 
-    return len(tokenize(question)) <= 2
+    # "why?" or "what else?" alone; "What is the capital of Australia?" stands alone.
+    return len(tokenize(question)) <= 1
 
 
 def make_query(question: str, history: list[str] | None = None) -> Query:
