@@ -85,12 +85,14 @@ async def _ask(client, base: str, question: str, history: list[str], timeout: fl
     """One question through the API: (ok, error kind or "")."""
     import httpx
 
+    phase = "submit"
     try:
         response = await client.post(f"{base}/gradio_api/call/ask", json={"data": [question, history]}, timeout=timeout)
         if response.status_code != 200:
             return False, f"HTTP {response.status_code} on submit: {response.text[:200]}"
         event_id = response.json()["event_id"]
         event = None
+        phase = "result"
         async with client.stream("GET", f"{base}/gradio_api/call/ask/{event_id}", timeout=timeout) as stream:
             if stream.status_code != 200:
                 return False, f"HTTP {stream.status_code} on result"
@@ -108,9 +110,9 @@ async def _ask(client, base: str, question: str, history: list[str], timeout: fl
                     return True, ""
         return False, "stream ended without a result"
     except httpx.TimeoutException:
-        return False, "timeout"
+        return False, f"timeout on {phase}"
     except (httpx.HTTPError, ValueError, KeyError) as exc:
-        return False, f"{type(exc).__name__}: {str(exc)[:200]}"
+        return False, f"{type(exc).__name__} on {phase}: {str(exc)[:200]}"
 
 
 async def _run(url: str, clients: int, duration: float, pid: int | None, timeout: float) -> dict:
@@ -121,9 +123,12 @@ async def _run(url: str, clients: int, duration: float, pid: int | None, timeout
     errors: Counter[str] = Counter()
     rss: list[tuple[float, float]] = []
     per_client = [0] * clients
-    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
-    # One connection pool with a connection per client: every client has its
-    # own request in flight (creating 50 clients would take seconds of TLS set-up).
+    # One connection pool with a connection per request in flight (creating 50
+    # clients would take seconds of TLS set-up). No keep-alive: a connection
+    # idle while its client waits for a queued answer is closed by the server
+    # after 5 s, and a request sent on it just then fails with a ReadError that
+    # says nothing about the app (browsers retry those).
+    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=0)
     client = httpx.AsyncClient(limits=limits)
     ok, kind = await _ask(client, base, *QUESTIONS[0], timeout=max(timeout, 120))
     if not ok:

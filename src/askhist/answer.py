@@ -267,23 +267,24 @@ class Scorer:
         n = len(sentence_ids)
         if not n:
             return np.zeros((0, 8), dtype=np.float32)
-        dense = self.index.sentence_vectors[sentence_ids] @ vector
+        ids = np.asarray(sentence_ids, dtype=np.int64)
+        dense = self.index.sentence_vectors[ids] @ vector
         total = sum(terms.values()) or 1.0
-        words = self.index.sentence_tokens
-        lexical = [sum(w for t, w in terms.items() if t in words[i]) / total for i in sentence_ids]
+        # Word overlaps from the index's per-sentence word table (vectorised:
+        # the claim check scores every sentence of the collection).
+        covered, shared, sizes = self.index.sentence_terms.overlap(ids, terms)
+        lexical = covered / total
         vocabulary = self.index.bm25.vocabulary
         unknown = sum(w for t, w in terms.items() if t not in vocabulary) / total
         sentences = self.index.sentences
         cue = _YEAR if _WHEN_QUESTION.search(question) else _CAUSE if _WHY_QUESTION.search(question) else None
-        answer_type = [float(cue is not None and bool(cue.search(sentences[i].text))) for i in sentence_ids]
-        novelty = [len(words[i] - terms.keys()) / max(1, len(words[i])) for i in sentence_ids]
-        previous = [
-            float(self.index.sentence_vectors[i - 1] @ vector)
-            if i > 0 and sentences[i - 1].doc == sentences[i].doc and sentences[i - 1].section == sentences[i].section
-            else 0.0
-            for i in sentence_ids
-        ]
-        related = [float(sentences[i].section != MAIN) for i in sentence_ids]
+        answer_type = np.zeros(n) if cue is None else [float(bool(cue.search(sentences[i].text))) for i in ids]
+        novelty = (sizes - shared) / np.maximum(1, sizes)
+        follows = self.index.sentence_follows[ids]  # the previous sentence is in the same section
+        previous = np.zeros(n, dtype=np.float32)
+        if follows.any():
+            previous[follows] = self.index.sentence_vectors[ids[follows] - 1] @ vector
+        related = self.index.sentence_related[ids]
         return np.column_stack(
             [
                 dense,
@@ -404,6 +405,20 @@ def _passage_result(index: Index, hit: Hit, sentences: tuple[AnswerSentence, ...
     )
 
 
+# Sentences scored per slice in the claim check: bounds the temporary copies
+# of sentence vectors (32k x 384 floats = 48 MB) at any collection size.
+_CLAIM_SLICE = 32_768
+
+
+def _statements(index: Index) -> np.ndarray:
+    """``is_statement`` of every sentence, worked out once per loaded index."""
+    mask = getattr(index, "_statement_mask", None)
+    if mask is None:
+        mask = np.fromiter((is_statement(s) for s in index.sentences), dtype=bool, count=len(index.sentences))
+        index._statement_mask = mask
+    return mask
+
+
 def check_claim(claim: str, index: Index, retriever: Retriever, settings: AnswerSettings) -> ClaimReport:
     """For every source, whether it supports the claim and its best sentence.
 
@@ -414,22 +429,25 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
     vector = retriever.query_vector(query)
     scorer = Scorer(index, retriever, settings)
     terms = scorer.weighted_terms(query)
-    groups: dict[tuple[str, str], list[int]] = {}
-    for sid, sentence in enumerate(index.sentences):
-        if not is_statement(sentence):
-            continue  # a title or a question is no evidence for a claim
-        section = MAIN if sentence.section == MAIN else "related"
-        groups.setdefault((sentence.doc, section), []).append(sid)
+    # Every sentence is scored at once (in slices, to bound memory), then each
+    # source's best statement is picked: the sources and which sentences are
+    # statements are worked out once per loaded index, not per claim.
+    weights = settings.claim_weights()
+    count = len(index.sentences)
+    every = [
+        scorer.features(np.arange(start, min(start + _CLAIM_SLICE, count)), vector, terms) @ weights
+        for start in range(0, count, _CLAIM_SLICE)
+    ]
+    all_scores = np.concatenate(every) if every else np.zeros(0)
+    statement = _statements(index)  # a title or a question is no evidence for a claim
     claim_numbers = set(_NUMBER.findall(claim))
     results = []
-    for doc_id in index.documents:
-        for section in (MAIN, "related"):
-            sids = groups.get((doc_id, section))
-            if not sids:
-                continue
-            scores = scorer.features(sids, vector, terms) @ settings.claim_weights()
+    for doc_id, section, group in index.sentence_groups:
+        sids = group[statement[group]]
+        if len(sids):
+            scores = all_scores[sids]
             best = int(np.argmax(scores))
-            sentence = index.sentences[sids[best]]
+            sentence = index.sentences[int(sids[best])]
             score = float(scores[best])
             support, note = _support_level(score, claim_numbers, sentence.text, settings)
             title = index.documents[doc_id].title

@@ -237,15 +237,36 @@ def measure_serve(options: Options, docs: Path, index: Path, timeout: float = 18
 # --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How much of each measurement a run does."""
+
+    warm_reps: int  # passes over the eval questions
+    baseline_questions: int | None  # None: all
+    baseline_checks: int
+    cold_reps: int
+    baseline_cold: bool
+    scale_questions: int | None
+    students: int = 8
+
+
+FULL = Plan(
+    warm_reps=3, baseline_questions=None, baseline_checks=5, cold_reps=3, baseline_cold=True, scale_questions=None
+)
+QUICK = Plan(
+    warm_reps=1, baseline_questions=15, baseline_checks=1, cold_reps=1, baseline_cold=False, scale_questions=30
+)
+
+
 def run(options: Options) -> dict:
     log = options.log
-    quick = options.quick
+    plan = QUICK if options.quick else FULL
     work = options.work
     work.mkdir(parents=True, exist_ok=True)
     qa = str(options.qa) if options.qa.is_file() else None
     started = time.perf_counter()
     results: dict = {
-        "quick": quick,
+        "quick": options.quick,
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
     }
@@ -256,28 +277,28 @@ def run(options: Options) -> dict:
     docs, index = seed / "docs", seed / "index"
 
     log("warm: ask and check over the eval questions")
-    reps = 1 if quick else 3
+    common = {"model": options.model, "qa": qa}
     results["warm"] = run_task(
         "warm",
-        {"index": str(index), "docs": str(docs), "model": options.model, "qa": qa, "reps": reps}
-        | {"students": 8, "workers": 2},
+        {**common, "index": str(index), "docs": str(docs), "reps": plan.warm_reps}
+        | {"students": plan.students, "workers": 2},
     )
     log("baseline: the naive pipeline on the same collection")
     results["baseline"] = run_task(
         "baseline",
-        {"docs": str(docs), "index": str(index), "model": options.model, "qa": qa}
-        | {"reps": 1 if quick else 2, "encode_passages": True, "check_limit": 2 if quick else 5},
+        {**common, "docs": str(docs), "index": str(index), "reps": 1, "encode_passages": True}
+        | {"question_limit": plan.baseline_questions, "check_limit": plan.baseline_checks},
     )
 
     log("cold start: askhist ask as a new process")
-    cold_reps = 1 if quick else 3
-    results["cold_cli"] = measure_cli(options, docs, index, cold_reps)
-    results["baseline_cold"] = measure_baseline_cold(options, index, cold_reps)
+    results["cold_cli"] = measure_cli(options, docs, index, plan.cold_reps)
+    if plan.baseline_cold:
+        results["baseline_cold"] = measure_baseline_cold(options, index, plan.cold_reps)
 
     results["scaling"] = []
     for size in options.sizes:
         log(f"scaling: {size:,} passages")
-        results["scaling"].append(measure_size(options, size, qa, last=size == max(options.sizes)))
+        results["scaling"].append(measure_size(options, plan, size, qa, last=size == max(options.sizes)))
 
     if options.serve:
         log("cold start: askhist serve until the page answers")
@@ -288,7 +309,8 @@ def run(options: Options) -> dict:
     return results
 
 
-def measure_size(options: Options, size: int, qa: str | None, last: bool) -> dict:
+def measure_size(options: Options, plan: Plan, size: int, qa: str | None, last: bool) -> dict:
+    """Build, query and baseline figures for a recombined corpus of ``size`` passages."""
     from .bench_corpus import make_corpus
 
     work = options.work
@@ -309,14 +331,11 @@ def measure_size(options: Options, size: int, qa: str | None, last: bool) -> dic
         timeout=1800,
     )
     big = size >= 50_000
-    entry["query"] = run_task(
-        "warm",
-        {"index": str(index), "model": options.model, "qa": qa, "reps": 1, "check_limit": 5 if big else None},
-    )
+    common = {"index": str(index), "model": options.model, "qa": qa, "reps": 1}
+    entry["query"] = run_task("warm", {**common, "check_limit": 5 if big else None})
     entry["baseline"] = run_task(
         "baseline",
-        {"index": str(index), "model": options.model, "qa": qa, "reps": 1}
-        | {"question_limit": 10 if big else 30, "check_limit": 0},
+        {**common, "question_limit": 10 if big else plan.scale_questions, "check_limit": 0},
         timeout=1800,
     )
     if last and not options.quick:
@@ -404,7 +423,7 @@ def targets(results: dict) -> list[dict]:
 
 
 def _ratio(baseline, ours) -> str:
-    if not baseline or not ours:
+    if not isinstance(baseline, (int, float)) or not isinstance(ours, (int, float)) or not baseline or not ours:
         return ""
     return f"{baseline / ours:.1f}x"
 

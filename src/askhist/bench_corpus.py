@@ -128,7 +128,7 @@ class SyntheticEncoder:
         if needed:
             ordered = sorted(needed)
             self.encoded_by_model += len(ordered)
-            for text, vector in zip(ordered, self.real.encode(ordered, batch_size=64)):
+            for text, vector in zip(ordered, _encode(self.real, ordered)):
                 self.table[text] = vector
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -142,6 +142,15 @@ class SyntheticEncoder:
         return out
 
 
+def _encode(encoder, texts: list[str]) -> np.ndarray:
+    """Encode in batches small enough for the NumPy encoder: a few hundred
+    sentences do not justify importing torch (seconds) in every bench task."""
+    from .embedding import FAST_MAX_TEXTS
+
+    parts = [encoder.encode(texts[i : i + FAST_MAX_TEXTS]) for i in range(0, len(texts), FAST_MAX_TEXTS)]
+    return np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), dtype=np.float32)
+
+
 def sentence_table(encoder, docs: Path, cache: Path) -> dict[str, np.ndarray]:
     """Real vectors of the seed sentences, encoded once and kept in ``cache``."""
     pool = seed_sentences(docs)
@@ -150,7 +159,7 @@ def sentence_table(encoder, docs: Path, cache: Path) -> dict[str, np.ndarray]:
             table = {str(k): v for k, v in zip(data["texts"], data["vectors"])}
         if all(t in table for t in pool):
             return table
-    vectors = encoder.encode(pool, batch_size=64)
+    vectors = _encode(encoder, pool)
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache, texts=np.array(pool), vectors=vectors)
     return dict(zip(pool, vectors))

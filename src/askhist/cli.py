@@ -266,12 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # first: --help and usage errors need no heavy imports
     from .assistant import InputError
     from .documents import DocumentError
     from .embedding import ModelError
     from .index import IndexProblem
 
-    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (CliError, InputError, DocumentError, ModelError, IndexProblem) as exc:

@@ -195,7 +195,7 @@ class EmbeddingCache:
             self._dirty = True
         if not keys:
             return np.zeros((0, 0), dtype=np.float32), 0
-        return np.stack([self._vectors[k] for k in keys]).astype(np.float32), len(missing)
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32, copy=False), len(missing)
 
     def save(self, keep: set[str] | None = None) -> None:
         """Write the cache atomically, keeping only ``keep`` keys if given."""

@@ -34,8 +34,12 @@ import numpy as np
 
 from .bm25 import BM25Index, TokenizerParams
 from .chunking import ChunkingParams, Passage, Sentence, chunk_document
+from .cleaning import MAIN
 from .documents import Document
+from .termsets import FILE_NAME as TERMS_FILE
+from .termsets import SentenceTerms, WordSets
 from .text import tokenize
+from .vectors import QUANTIZE_ABOVE, SCALES_FILE, Int8Vectors
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -95,8 +99,9 @@ class Index:
     passages: list[Passage]
     sentences: list[Sentence]
     passage_vectors: object  # faiss.Index
-    sentence_vectors: np.ndarray
+    sentence_vectors: np.ndarray  # an Int8Vectors above QUANTIZE_ABOVE sentences
     bm25: BM25Index
+    terms: SentenceTerms | None = None  # None for indexes built before it existed
 
     @property
     def model_identity(self) -> str:
@@ -108,17 +113,91 @@ class Index:
 
     @cached_property
     def sentence_passage(self) -> np.ndarray:
-        """For each sentence, the first passage containing it."""
-        owner = np.full(len(self.sentences), -1, dtype=np.int64)
-        for number in range(len(self.passages) - 1, -1, -1):
-            p = self.passages[number]
-            owner[p.first_sentence : p.last_sentence + 1] = number
-        return owner
+        """For each sentence, the first passage containing it (-1 if none)."""
+        first, last = self._passage_ranges
+        sentence = np.arange(len(self.sentences))
+        # Passages are in sentence order: the first one that ends at or after
+        # a sentence contains it, if it also starts at or before it.
+        owner = np.searchsorted(last, sentence, side="left")
+        found = owner < len(last)
+        found[found] = first[owner[found]] <= sentence[found]
+        return np.where(found, owner, -1)
 
     @cached_property
-    def sentence_tokens(self) -> list[frozenset[str]]:
+    def _passage_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        rows = getattr(self.passages, "rows", None)
+        if rows is not None:
+            return rows[:, 5].copy(), rows[:, 6].copy()
+        pairs = np.array([(p.first_sentence, p.last_sentence) for p in self.passages], dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+    def passage_sentence_ids(self, passage_ids: np.ndarray) -> np.ndarray:
+        """The sentences of some passages, in order, each once."""
+        first, last = self._passage_ranges
+        if not len(passage_ids):
+            return np.zeros(0, dtype=np.int64)
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        starts, sizes = first[ids], last[ids] - first[ids] + 1
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return np.unique(np.repeat(starts, sizes) + offsets)
+
+    @cached_property
+    def sentence_terms(self) -> SentenceTerms:
+        """Each sentence's distinct words (stored at index time)."""
+        if self.terms is not None:
+            return self.terms
+        return SentenceTerms.build(self.tokens(s.text) for s in self.sentences)
+
+    @cached_property
+    def sentence_tokens(self) -> WordSets:
         """Each sentence's word set, for the lexical part of answer scoring."""
-        return [frozenset(self.tokens(s.text)) for s in self.sentences]
+        return WordSets(self.sentence_terms)
+
+    @cached_property
+    def _sentence_doc_section(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per sentence: its document's number and whether it is main text."""
+        rows = getattr(self.sentences, "rows", None)
+        if rows is not None:
+            sections = self.sentences.sections
+            return rows[:, 0].copy(), np.array([s == MAIN for s in sections], dtype=bool)[rows[:, 4]]
+        number = {doc: i for i, doc in enumerate(self.documents)}
+        docs = np.array([number[s.doc] for s in self.sentences], dtype=np.int64)
+        return docs, np.array([s.section == MAIN for s in self.sentences], dtype=bool)
+
+    @cached_property
+    def sentence_related(self) -> np.ndarray:
+        """Per sentence: True for other essays' snippets listed in a file."""
+        return ~self._sentence_doc_section[1]
+
+    @cached_property
+    def sentence_follows(self) -> np.ndarray:
+        """Per sentence: True when the sentence before it is in the same
+        document and section."""
+        docs = self._sentence_doc_section[0]
+        rows = getattr(self.sentences, "rows", None)
+        if rows is not None:
+            section = rows[:, 4]
+        else:
+            number: dict[str, int] = {}
+            section = np.array([number.setdefault(s.section, len(number)) for s in self.sentences], dtype=np.int64)
+        follows = np.zeros(len(docs), dtype=bool)
+        follows[1:] = (docs[1:] == docs[:-1]) & (section[1:] == section[:-1])
+        return follows
+
+    @cached_property
+    def sentence_groups(self) -> list[tuple[str, str, np.ndarray]]:
+        """(document, "main" or "related", sentence ids) for every source of
+        the claim check, in document order."""
+        docs, main = self._sentence_doc_section
+        key = docs * 2 + (~main)
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        doc_ids = list(self.documents)
+        groups = []
+        for part in np.split(order, bounds) if len(order) else []:
+            k = int(key[part[0]])
+            groups.append((doc_ids[k // 2], MAIN if k % 2 == 0 else "related", part))
+        return groups
 
     def tokens(self, text: str) -> list[str]:
         """Tokenise text the way this index's BM25 corpus was tokenised."""
@@ -201,7 +280,11 @@ def build_index(
     passage_vectors = vectors[: len(passages)]
     sentence_vectors = vectors[len(passages) :]
 
-    bm25 = BM25Index.build([tokenize(p.text, **tokenizer.to_dict()) for p in passages])
+    # Each sentence is tokenised once: a passage's tokens are its sentences'
+    # (whitespace separates them), and the sentences' word sets are stored.
+    sentence_tokens = [tokenize(s.text, **tokenizer.to_dict()) for s in sentences]
+    bm25 = BM25Index.build([_passage_tokens(p, sentences, sentence_tokens, tokenizer) for p in passages])
+    terms = SentenceTerms.build(sentence_tokens)
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -217,7 +300,9 @@ def build_index(
     generation = index_dir / f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     generation.mkdir()
     try:
-        _write_generation(generation, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25)
+        _write_generation(
+            generation, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25, terms
+        )
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         _atomic_write_text(generation / "manifest.json", json.dumps(manifest, indent=1))
         _publish(index_dir, generation)
@@ -229,7 +314,20 @@ def build_index(
     except OSError:
         pass  # the new index is live; a cache that cannot be written only costs re-encoding
     _remove_old_generations(index_dir, keep=generation.name)
+    del vectors, passage_vectors, sentence_vectors, cache  # not kept while the new index loads
     return load_index(index_dir)
+
+
+def _passage_tokens(
+    passage: Passage, sentences: list[Sentence], sentence_tokens: list[list[str]], tokenizer: TokenizerParams
+) -> list[str]:
+    """A passage's BM25 tokens: its sentences' tokens, in order. Where two
+    sentences touch (a very long "sentence" cut without a space), a word may
+    span them: then the passage text is tokenised itself."""
+    first, last = passage.first_sentence, passage.last_sentence
+    if any(sentences[i].end >= sentences[i + 1].start for i in range(first, last)):
+        return tokenize(passage.text, **tokenizer.to_dict())
+    return [token for i in range(first, last + 1) for token in sentence_tokens[i]]
 
 
 def _key(text: str) -> str:
@@ -261,6 +359,7 @@ def _write_generation(
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     bm25: BM25Index,
+    terms: SentenceTerms | None = None,
 ) -> None:
     import faiss
 
@@ -299,8 +398,15 @@ def _write_generation(
     if len(passage_vectors):
         flat.add(np.ascontiguousarray(passage_vectors, dtype=np.float32))
     faiss.write_index(flat, str(folder / "passages.faiss"))
-    np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+    if len(sentence_vectors) > QUANTIZE_ABOVE:  # large collections: int8, a quarter of the memory
+        compact = Int8Vectors.quantize(sentence_vectors)
+        np.save(folder / "sentences.npy", compact.codes)
+        np.save(folder / SCALES_FILE, compact.scales)
+    else:
+        np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
     bm25.save(folder)
+    if terms is not None:
+        terms.save(folder)
     # Data must be on disk before the symlink swap makes it live.
     for path in folder.iterdir():
         with open(path, "rb") as handle:
@@ -413,19 +519,31 @@ def load_index(index_dir: Path) -> Index:
             passage_rows, sentence_rows, sections = spans["passages"], spans["sentences"], spans["sections"]
         doc_ids = [d["doc"] for d in docs]
         sections = [str(s) for s in sections]
-        sentences = [
-            _sentence(documents[doc_ids[d]], start, end, paragraph, sections[sec])
-            for d, start, end, paragraph, sec in sentence_rows.tolist()
-        ]
-        passages = [
-            Passage(
-                doc_ids[d], start, end, documents[doc_ids[d]].text[start:end], paragraph, sections[sec], first, last
-            )
-            for d, start, end, paragraph, sec, first, last in passage_rows.tolist()
-        ]
+        texts = [documents[d].text for d in doc_ids]
+        for rows, width in ((sentence_rows, 5), (passage_rows, 7)):
+            if rows.ndim != 2 or rows.shape[1] != width or not np.issubdtype(rows.dtype, np.integer):
+                raise ValueError("span table has the wrong shape")
+            if len(rows) and not (
+                0 <= rows[:, 0].min() <= rows[:, 0].max() < len(doc_ids)
+                and 0 <= rows[:, 4].min() <= rows[:, 4].max() < len(sections)
+            ):
+                raise ValueError("span table names a missing document or section")
+        sentences = SpanTable(
+            sentence_rows,
+            sections,
+            lambda r: Sentence(doc_ids[r[0]], r[1], r[2], texts[r[0]][r[1] : r[2]], r[3], sections[r[4]]),
+        )
+        passages = SpanTable(
+            passage_rows,
+            sections,
+            lambda r: Passage(doc_ids[r[0]], r[1], r[2], texts[r[0]][r[1] : r[2]], r[3], sections[r[4]], r[5], r[6]),
+        )
         passage_vectors = faiss.read_index(str(folder / "passages.faiss"))
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        if sentence_vectors.dtype == np.int8:
+            sentence_vectors = Int8Vectors(sentence_vectors, np.load(folder / SCALES_FILE, allow_pickle=False))
         bm25 = BM25Index.load(folder)
+        terms = SentenceTerms.load(folder) if (folder / TERMS_FILE).is_file() else None
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"index at {index_dir} is incomplete: {Path(exc.filename or '?').name} is missing") from None
     except Exception as exc:  # any damaged file: numpy, faiss, scipy and json raise different types
@@ -446,11 +564,37 @@ def load_index(index_dir: Path) -> Index:
         or sentence_vectors.shape[1] != dimension
         or not isinstance(bm25.vocabulary, dict)
         or not len(bm25.idf) == len(bm25.vocabulary) == bm25.weights.shape[0]
-        or any(not 0 <= p.first_sentence <= p.last_sentence < len(sentences) for p in passages)
+        or not _ranges_valid(passage_rows[:, 5], passage_rows[:, 6], len(sentences))
+        or (terms is not None and len(terms) != len(sentences))
     ):
         raise IndexCorrupt(f"index at {index_dir} is damaged (its files disagree on sizes)")
-    return Index(index_dir, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25)
+    return Index(index_dir, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25, terms)
 
 
-def _sentence(doc: DocumentInfo, start: int, end: int, paragraph: int, section: str) -> Sentence:
-    return Sentence(doc.doc_id, start, end, doc.text[start:end], paragraph, section)
+def _ranges_valid(first: np.ndarray, last: np.ndarray, sentences: int) -> bool:
+    return bool(np.all((0 <= first) & (first <= last) & (last < sentences)))
+
+
+class SpanTable(Sequence):
+    """The index's sentences or passages, each made on access from its row
+    of the span table. At 100k passages a list of 460k objects took ~5 s to
+    load and ~250 MB; questions touch a few dozen of them."""
+
+    def __init__(self, rows: np.ndarray, sections: list[str], make: Callable[[list[int]], object]) -> None:
+        self.rows = rows
+        self.sections = sections
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._make(r) for r in self.rows[i].tolist()]
+        return self._make(self.rows[i].tolist())
+
+    def __iter__(self):
+        make = self._make
+        for start in range(0, len(self.rows), 4096):
+            for r in self.rows[start : start + 4096].tolist():
+                yield make(r)
