@@ -254,7 +254,26 @@ def test_html_in_documents_and_questions_is_shown_as_text_and_never_runs(page, t
     _ask(page, f"Which page still contains {IMG_TAG} in its text?")
     turn = page.locator("#chat-log .turn").last
     assert IMG_TAG in turn.locator(".bubble.user").inner_text()
-    assert page.locator("#chat-log img").count() == 0
+    # The answer quotes the hostile sentence itself; its citation opens it in context.
+    assert IMG_TAG in turn.locator(".answer-list").inner_text()
+    turn.locator("a.cite").first.click()
+    opened = turn.locator("details.source[open]").first
+    opened.locator(".passage mark").wait_for(state="visible")
+    assert IMG_TAG in opened.locator(".passage").inner_text()
+    assert page.locator("#chat-log img, #chat-log script").count() == 0
+
+    page.get_by_role("tab", name="Check a claim").click()
+    page.fill("#claim-box textarea", "A page pasted from a website still contains an image tag inside its text")
+    page.click("#check-button")
+    hostile = page.locator("#claim-report .claim-source", has_text="pasted from a website")
+    hostile.first.wait_for()
+    assert IMG_TAG in hostile.first.locator("blockquote").inner_text()
+    assert IMG_TAG in hostile.first.locator(".cite-line code").inner_text()
+    hostile.first.locator("details.show-source summary").click()
+    hostile.first.locator(".doc-box mark").wait_for(state="visible")
+    assert SCRIPT_TAG in hostile.first.locator(".doc-box").inner_text()
+    assert page.locator("#claim-report img, #claim-report script").count() == 0
+
     time.sleep(0.5)  # an onerror handler would have fired by now
     assert page.evaluate("typeof window.__pwned") == "undefined"
 

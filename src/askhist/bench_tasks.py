@@ -659,12 +659,16 @@ def task_ann(a: dict) -> dict:
             found.append(ids[0])
         return summary(times), found
 
+    faiss.omp_set_num_threads(1)  # as askhist searches (see retrieval._one_search_thread)
     result["flat"], exact = timed_search(flat)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building may use every core
     started = time.perf_counter()
     hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = 64
     hnsw.add(vectors)
     result["hnsw_build_seconds"] = round(time.perf_counter() - started, 3)
+    result["hnsw_extra_mb"] = round((hnsw.hnsw.neighbors.size() * 4) / 2**20, 1)
+    faiss.omp_set_num_threads(1)
     for ef in (32, 64, 128):
         hnsw.hnsw.efSearch = ef
         latency, found = timed_search(hnsw)

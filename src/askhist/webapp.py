@@ -767,6 +767,10 @@ def launch_options() -> dict:
         "ssr_mode": False,
         "footer_links": ["api"],
         "show_error": True,
+        # Gradio keeps per-session state; API clients without a session each
+        # add one (~80 KB measured). Bound it so a long day of API calls
+        # cannot grow the server towards Gradio's default of 10,000 sessions.
+        "state_session_capacity": 1000,
     }
 
 
