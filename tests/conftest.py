@@ -4,6 +4,7 @@ built once per test session (the model loads in a few seconds)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,13 @@ def seeds_copy(tmp_path) -> Path:
     target = tmp_path / "docs"
     shutil.copytree(SEEDS, target)
     return target
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a server started by a test: politely, then by force."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

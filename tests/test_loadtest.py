@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, stop_process
 
 pytest.importorskip("httpx")
 pytest.importorskip("psutil")
@@ -62,12 +62,7 @@ def server(tmp_path, seed_index_dir):
                 output += os.read(proc.stdout.fileno(), 65536)
         yield f"http://127.0.0.1:{port}", proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=30)
         proc.stdout.close()
 
 

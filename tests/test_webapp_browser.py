@@ -23,6 +23,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from .conftest import stop_process
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,12 +100,7 @@ def server(tmp_path_factory, seed_index_dir):
         _wait_until_up(url, process, log)
         yield SimpleNamespace(url=url, data=data, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")

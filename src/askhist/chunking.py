@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .cleaning import Segment, content_segments
+from .cleaning import Segment, content_segments, strip_span
 
 # Lowercased words that are followed by a period without ending a sentence.
 ABBREVIATIONS = frozenset(
@@ -103,15 +103,7 @@ def _paragraph_spans(text: str, segment: Segment) -> list[tuple[int, int]]:
         spans.append((pos, segment.start + m.start()))
         pos = segment.start + m.end()
     spans.append((pos, segment.end))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+    return [(a, b) for a, b in (strip_span(text, *span) for span in spans) if b > a]
 
 
 def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -146,11 +138,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cursor = m.end()
     spans.append((cursor, end))
     out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
+    for a, b in (strip_span(text, *span) for span in spans):
         if b > a and _HAS_WORD.search(text, a, b):
             out.extend(_cut_long(text, a, b))
     return out

@@ -77,7 +77,8 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without its leading and trailing whitespace."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -111,7 +112,7 @@ def _split_truncations(text: str, start: int, end: int) -> list[tuple[int, int]]
         limit = marks[number + 1].start() if number + 1 < len(marks) else end
         cursor = _cut_partial_head(text, m.end(), limit)
     pieces.append((cursor, end))
-    return [p for p in (_strip_span(text, a, b) for a, b in pieces) if p[1] > p[0]]
+    return [p for p in (strip_span(text, a, b) for a, b in pieces) if p[1] > p[0]]
 
 
 def _ends_truncated(text: str, start: int, end: int) -> bool:
