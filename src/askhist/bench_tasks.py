@@ -525,16 +525,23 @@ def task_build(a: dict) -> dict:
 
     sentences, passages = chunk_documents(documents, ChunkingParams())
     texts = list(dict.fromkeys([p.text for p in passages] + [s.text for s in sentences]))
-    started = time.perf_counter()
-    encoder.encode(texts, batch_size=64)
-    raw_seconds = time.perf_counter() - started
 
+    def raw_encoder() -> float:
+        started = time.perf_counter()
+        encoder.encode(texts, batch_size=64)
+        return time.perf_counter() - started
+
+    # The raw encoder runs before and after the build (the first large batch
+    # pays one-off costs); the ceiling is the faster of the two.
+    raw_runs = [raw_encoder()]
     stages = _BuildStages()
     started = time.perf_counter()
     index = build_index(documents, encoder, index_dir)
     build_seconds = time.perf_counter() - started
     build_stages = stages.restore()
     manifest = index.manifest
+    raw_runs.append(raw_encoder())
+    raw_seconds = min(raw_runs)
 
     # Add one document, in a copy (the seed index stays as it is for the
     # other measurements): a recombined essay with a new sentence per paragraph.
@@ -570,6 +577,7 @@ def task_build(a: dict) -> dict:
         "texts_encoded": manifest["encoded_now"],
         "model_load_seconds": round(model_seconds, 3),
         "raw_encode_seconds": round(raw_seconds, 3),
+        "raw_encode_runs": [round(t, 3) for t in raw_runs],
         "raw_texts_per_second": round(len(texts) / raw_seconds, 1),
         "build_seconds": round(build_seconds, 3),
         "build_stages": build_stages,

@@ -1,7 +1,9 @@
 """Embedding: the sentence-transformers encoder and a cache of its vectors.
 
-Importing sentence-transformers (and torch) takes seconds, so it happens in
-``Encoder.load`` only, never at module import.
+Importing sentence-transformers (and torch) takes seconds, so it never
+happens at module import: for the packaged model, questions are encoded in
+NumPy (:mod:`askhist.minibert`) and torch is loaded only when a large batch
+(an index build) needs it.
 """
 
 from __future__ import annotations

@@ -55,6 +55,26 @@ def supports(path: str | Path) -> bool:
     )
 
 
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
+_ROOT_HALF = np.float32(1.0 / np.sqrt(2.0))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact (erf) GELU, with erf from Abramowitz & Stegun 7.1.26
+    (error < 1.5e-7): 3x faster than scipy.special.erf on float32, and
+    scipy.special is not imported (0.2 s of a cold start)."""
+    z = x * _ROOT_HALF
+    a = np.abs(z)
+    t = 1.0 / (1.0 + _ERF_P * a)
+    y = _ERF_A[0] * t
+    for coefficient in _ERF_A[1:]:
+        y += coefficient
+        y *= t
+    y *= np.exp(-a * a)
+    return 0.5 * x * (1.0 + np.copysign(1.0 - y, z))
+
+
 def _limit_blas_threads() -> None:
     """Run NumPy's BLAS on one thread. Its matrices here are small; with two
     threads on a busy machine OpenBLAS spends 10x longer waiting than
@@ -71,7 +91,6 @@ class MiniBert:
 
     def __init__(self, path: str | Path) -> None:
         from safetensors.numpy import load_file
-        from scipy.special import erf
         from tokenizers import Tokenizer
 
         path = Path(path)
@@ -87,7 +106,6 @@ class MiniBert:
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
         self.normalize = (path / "modules.json").read_text(encoding="utf-8").count("Normalize") > 0
-        self._erf = erf
         weights = load_file(str(path / "model.safetensors"))
 
         def get(name: str) -> np.ndarray:
@@ -131,10 +149,8 @@ class MiniBert:
 
     @staticmethod
     def _linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        """``x @ weight.T + bias`` for x of shape (tokens, in). A question has
-        ~12 tokens, so the time goes into reading the 42 MB of weights from
-        memory; ``weight @ x.T`` (weights in (out, in) order) reads them
-        ~25% faster through OpenBLAS than ``x @ weight.T``."""
+        """``x @ weight.T + bias`` for x of shape (tokens, in), weight in
+        torch's (out, in) layout."""
         return (weight @ x.T).T + bias
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -154,7 +170,6 @@ class MiniBert:
         size = x.shape[-1] // heads
         scale = np.float32(1.0 / np.sqrt(size))
         padding = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
-        root_half = np.float32(1.0 / np.sqrt(2.0))
         for layer in self.layers:
             qkv = self._linear(x, layer["qkv_w"], layer["qkv_b"])
             q, k, v = (part.reshape(n, length, heads, size) for part in np.split(qkv, 3, axis=-1))
@@ -164,7 +179,7 @@ class MiniBert:
             attended = (scores @ v.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(n * length, heads * size)
             x = self._norm(self._linear(attended, layer["out_w"], layer["out_b"]) + x, layer["norm1"])
             hidden = self._linear(x, layer["up_w"], layer["up_b"])
-            hidden = 0.5 * hidden * (1.0 + self._erf(hidden * root_half))  # exact GELU, as BERT
+            hidden = _gelu(hidden)
             x = self._norm(self._linear(hidden, layer["down_w"], layer["down_b"]) + x, layer["norm2"])
         x = x.reshape(n, length, -1)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
