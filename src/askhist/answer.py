@@ -73,6 +73,7 @@ class AnswerSettings:
             ],
             dtype=np.float32,
         )
+
     abstain_below: float = 0.0
     max_sentences: int = 3
     keep_within: float = 0.85  # further sentences need this share of the best score
