@@ -58,6 +58,21 @@ def _content(text: str) -> set[str]:
     return set(tokenize(text, stem="snowball")) | set(tokenize(text, stem="light"))
 
 
+def _reason_next_door(question: str, ev_sentences: list[tuple[str, int]], sents: dict[str, list[Sentence]]) -> bool:
+    """Whether some evidence sentence has a neighbour (same section) sharing at least as many question words."""
+    asked = _content(question)
+
+    def overlap(doc: str, i: int) -> int:
+        return len(asked & _content(sents[doc][i].text))
+
+    return any(
+        overlap(doc, j) >= overlap(doc, i) and sents[doc][j].section == sents[doc][i].section
+        for doc, i in ev_sentences
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(sents[doc])
+    )
+
+
 def check(items: list[dict], docs: Path, existing: list[dict]) -> list[str]:
     texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(docs.glob("*.txt"))}
     sents = _sentences(docs)
@@ -126,17 +141,7 @@ def check(items: list[dict], docs: Path, existing: list[dict]) -> list[str]:
         if kind == "why":
             if not re.match(r"(why|how)\b", item["question"].strip(), re.I):
                 errors.append(f"{where}: why item must start with why/how")
-            asked = _content(item["question"])
-
-            def overlap(doc: str, i: int) -> int:
-                return len(asked & _content(sents[doc][i].text))
-
-            if not any(
-                overlap(doc, j) >= overlap(doc, i) and j != i and sents[doc][j].section == sents[doc][i].section
-                for doc, i in ev_sentences
-                for j in (i - 1, i + 1)
-                if 0 <= j < len(sents[doc])
-            ):
+            if not _reason_next_door(item["question"], ev_sentences, sents):
                 errors.append(f"{where}: no evidence sentence has a neighbour closer to the question")
         if kind == "claim":
             if set(supports) != set(sources) or not set(supports.values()) <= LABELS:
@@ -146,9 +151,7 @@ def check(items: list[dict], docs: Path, existing: list[dict]) -> list[str]:
                     continue
                 doc = source.removesuffix(RELATED)
                 want_related = source.endswith(RELATED)
-                covered = any(
-                    (sents[d][i].section != "main") == want_related for d, i in ev_sentences if d == doc
-                )
+                covered = any((sents[d][i].section != "main") == want_related for d, i in ev_sentences if d == doc)
                 if not covered:
                     errors.append(f"{where}: {source} is {label} but has no evidence quote there")
         elif supports:
