@@ -6,7 +6,7 @@ Checks, on top of eval/README.md's format (the two extensions are marked):
 - fields and types; ids unique (also against qa.jsonl) and of the form x001;
 - every evidence quote a verbatim substring of its file; every key phrase inside an evidence quote;
 - key phrases specific: each matches, on word boundaries, between 1 and 5 sentences of the corpus;
-- no question (with the same history) duplicates an existing qa.jsonl item;
+- no question (with the same history) has the same content words as an existing qa.jsonl item;
 - paraphrase: no content word (stop words aside, either stemmer) shared with any evidence sentence;
 - why: the question starts with why/how, and some evidence sentence has a neighbour (the sentence
   before or after) that shares at least as many question words as it does, i.e. the reason sits
@@ -80,7 +80,8 @@ def check(items: list[dict], docs: Path, existing: list[dict]) -> list[str]:
     sources = sorted(texts) + sorted(d + RELATED for d in related_docs)
     all_sentences = [normalize(s.text) for ss in sents.values() for s in ss]
     old_ids = {e["id"] for e in existing}
-    old_questions = {(normalize(e["question"]).strip(" ?."), tuple(e.get("history", []))) for e in existing}
+    # A rewording that keeps every content word (and the history) counts as a duplicate too.
+    old_questions = {(frozenset(_content(e["question"])), tuple(e.get("history", []))) for e in existing}
     errors: list[str] = []
     seen: Counter[str] = Counter(item.get("id", "") for item in items)
     errors += [f"id {i!r} used {n} times" for i, n in seen.items() if n > 1]
@@ -100,7 +101,7 @@ def check(items: list[dict], docs: Path, existing: list[dict]) -> list[str]:
             errors.append(f"{where}: split {item['split']!r}")
         if kind not in TYPES:
             errors.append(f"{where}: type {kind!r}")
-        key = (normalize(item["question"]).strip(" ?."), tuple(history))
+        key = (frozenset(_content(item["question"])), tuple(history))
         if key in old_questions:
             errors.append(f"{where}: duplicates a qa.jsonl question")
         # Evidence: verbatim, and which sentences it covers.
