@@ -27,7 +27,7 @@ NO_ANSWER = "The sources don't answer this question. The passages below are the 
 _QUESTION_START = re.compile(
     r"^(?:why|how|what|who|whom|when|where|which|did|does|do|is|are|was|were|can|could)\b", re.IGNORECASE
 )
-_NUMBER = re.compile(r"\b\d{3,4}\b")
+NUMBER = re.compile(r"\b\d{3,4}\b")
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _WHEN_QUESTION = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bhow long\b", re.IGNORECASE)
 _WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
@@ -441,7 +441,7 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
     ]
     all_scores = np.concatenate(every) if every else np.zeros(0)
     statement = _statements(index)  # a title or a question is no evidence for a claim
-    claim_numbers = set(_NUMBER.findall(claim))
+    claim_numbers = set(NUMBER.findall(claim))
     results = []
     for doc_id, section, group in index.sentence_groups:
         sids = group[statement[group]]
@@ -450,7 +450,7 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
             best = int(np.argmax(scores))
             sentence = index.sentences[int(sids[best])]
             score = float(scores[best])
-            support, note = _support_level(score, claim_numbers, sentence.text, settings)
+            support, note = support_level(score, claim_numbers, sentence.text, settings)
             title = index.documents[doc_id].title
             if section != MAIN:
                 title = f"Other essays' snippets listed in \u201c{title}\u201d"
@@ -465,12 +465,12 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
     return ClaimReport(claim, tuple(results))
 
 
-def _support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
+def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
     """Support level from the score; a sentence that gives other dates than
     the claim does not support it, and the note says so."""
     if score < settings.claim_partly:
         return NOT_FOUND, ""
-    evidence_numbers = set(_NUMBER.findall(evidence))
+    evidence_numbers = set(NUMBER.findall(evidence))
     missing = claim_numbers - evidence_numbers
     if missing and evidence_numbers - claim_numbers:
         others = ", ".join(sorted(evidence_numbers - claim_numbers))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .answer import Answer, AnswerSettings, ClaimReport, answer_question, check_claim
 from .bm25 import TokenizerParams
+from .callbacks import LogFn, ProgressFn
 from .chunking import ChunkingParams
 from .documents import Document, load_documents
 from .index import (
@@ -26,7 +27,6 @@ from .index import (
     IndexCorrupt,
     IndexMissing,
     IndexProblem,
-    ProgressFn,
     build_index,
     index_lock,
     load_index,
@@ -37,7 +37,6 @@ from .retrieval import RetrievalSettings, Retriever, make_query
 from .text import clean_user_text
 
 MAX_QUESTION_CHARS = 2000
-LogFn = Callable[[str], None]
 
 
 class InputError(ValueError):

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .bm25 import BM25Index, TokenizerParams
+from .callbacks import ProgressFn
 from .chunking import ChunkingParams, Passage, Sentence, chunk_document
 from .cleaning import MAIN
 from .documents import Document
@@ -63,7 +64,6 @@ _MANIFEST_FIELDS = {
     "documents": dict,
     "counts": dict,
 }
-ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 class IndexProblem(Exception):

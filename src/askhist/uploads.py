@@ -16,10 +16,11 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .callbacks import LogFn, ProgressFn
 from .documents import SUPPORTED_SUFFIXES, DocumentError, extract_text, file_sha256
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -28,9 +29,6 @@ TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ -]+")
 _SEPARATORS = re.compile(r"[\\/]")
-
-LogFn = Callable[[str], None]
-ProgressFn = Callable[[str, int, int], None]
 
 
 class UploadError(DocumentError):

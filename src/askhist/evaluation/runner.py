@@ -20,6 +20,7 @@ import numpy as np
 
 from ..answer import NOT_FOUND, AnswerSettings
 from ..assistant import Assistant, InputError, Settings
+from ..frontend import percentile
 from ..retrieval import RetrievalSettings
 from .metrics import (
     RANK_DEPTH,
@@ -28,7 +29,6 @@ from .metrics import (
     covers,
     evidence_recall,
     mean,
-    percentile,
     precision_recall_f1,
     quote_spans,
     ranx_rank_metrics,
