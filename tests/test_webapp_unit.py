@@ -7,6 +7,7 @@ import io
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -232,6 +233,7 @@ class FakeAssistant:
         self.docs = list(docs)
         self.fail = fail
         self.refreshed = 0
+        self.collection_lock = threading.RLock()
 
     def documents(self):
         return list(self.docs)

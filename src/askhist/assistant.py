@@ -151,7 +151,9 @@ class Assistant:
         self.settings = settings
         # Replaced as one tuple so a query never pairs an old index with a new retriever.
         self._state = (index, Retriever(index, encoder, settings.retrieval))
-        self._refresh_lock = threading.Lock()
+        # Held while the collection changes (a refresh, an upload batch); an
+        # RLock because an upload batch refreshes while it holds it.
+        self.collection_lock = threading.RLock()
 
     @classmethod
     def load(
@@ -228,7 +230,7 @@ class Assistant:
         """
         from .embedding import model_identity
 
-        with self._refresh_lock:
+        with self.collection_lock:
             documents = load_documents(*self.doc_dirs)
             identity = model_identity(self.encoder.model)
             settings = self.settings

@@ -89,15 +89,6 @@ def _top(scores: np.ndarray, depth: int) -> np.ndarray:
     return positive[np.argsort(-scores[positive], kind="stable")]
 
 
-def _one_search_thread() -> None:
-    """Run each FAISS search on one thread. Questions from a class arrive
-    together and are answered in parallel; with an OpenMP team per search, a
-    busy 2-core machine searched 100k passages in 75 ms instead of 30 ms."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)
-
-
 def _minmax(values: np.ndarray) -> np.ndarray:
     if not len(values):
         return values
@@ -114,7 +105,6 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self.settings = settings
-        _one_search_thread()
 
     def query_tokens(self, text: str) -> list[str]:
         tokens = self.index.tokens(text)

@@ -14,7 +14,6 @@ import contextlib
 import os
 import re
 import tempfile
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -187,9 +186,6 @@ class AddResult:
     notes: list[str] = field(default_factory=list)  # reading problems of added files
 
 
-_add_lock = threading.Lock()
-
-
 def add_files(
     assistant,
     folder: Path,
@@ -207,7 +203,7 @@ def add_files(
     """
     folder = Path(folder)
     result = AddResult()
-    with _add_lock:
+    with assistant.collection_lock:
         known = list(assistant.documents())
         prepared: list[PreparedUpload] = []
         for path in paths:
