@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from askhist.answer import Answer, AnswerSentence, ClaimReport, Evidence, PassageResult, SourceSupport
+from askhist.answer import Answer, AnswerSentence, PassageResult
+from askhist.claims import ClaimReport, Evidence, SourceSupport
 from askhist.documents import DocumentError
 from askhist.uploads import (
     MAX_NAME_CHARS,

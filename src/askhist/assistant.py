@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import Answer, AnswerSettings, ClaimReport, answer_question, check_claim
+from .answer import Answer, AnswerSettings, answer_question
 from .bm25 import TokenizerParams
 from .callbacks import LogFn, ProgressFn
 from .chunking import ChunkingParams
+from .claims import ClaimReport, check_claim
 from .documents import Document, load_documents
 from .index import (
     DocumentInfo,

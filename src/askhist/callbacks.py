@@ -10,4 +10,3 @@ from collections.abc import Callable
 
 LogFn = Callable[[str], None]
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
-

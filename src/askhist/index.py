@@ -34,7 +34,7 @@ import numpy as np
 
 from .bm25 import BM25Index, TokenizerParams
 from .callbacks import ProgressFn
-from .chunking import ChunkingParams, Passage, Sentence, chunk_document
+from .chunking import ChunkingParams, Passage, Sentence, chunk_document, is_statement
 from .cleaning import MAIN
 from .documents import Document
 from .termsets import FILE_NAME as TERMS_FILE
@@ -163,6 +163,12 @@ class Index:
         number = {doc: i for i, doc in enumerate(self.documents)}
         docs = np.array([number[s.doc] for s in self.sentences], dtype=np.int64)
         return docs, np.array([s.section == MAIN for s in self.sentences], dtype=bool)
+
+    @cached_property
+    def statement_mask(self) -> np.ndarray:
+        """Per sentence: whether it can stand as an answer or evidence
+        (``chunking.is_statement``), worked out once per loaded index."""
+        return np.fromiter((is_statement(s) for s in self.sentences), dtype=bool, count=len(self.sentences))
 
     @cached_property
     def sentence_related(self) -> np.ndarray:

@@ -16,8 +16,8 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..answer import NOT_FOUND, NUMBER, SUPPORTED, support_level
 from ..assistant import Assistant
+from ..claims import NOT_FOUND, NUMBER, SUPPORTED, support_level
 from .metrics import contains_phrase, precision_recall_f1
 from .qa import RELATED_SUFFIX, QAItem
 from .runner import CachedEncoder, variant

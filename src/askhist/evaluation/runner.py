@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..answer import NOT_FOUND, AnswerSettings
+from ..answer import AnswerSettings
 from ..assistant import Assistant, InputError, Settings
+from ..claims import NOT_FOUND
 from ..frontend import percentile
 from ..retrieval import RetrievalSettings
 from .metrics import (
