@@ -259,6 +259,13 @@ def _tokens_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
+def should_abstain(scores: np.ndarray, abstain_below: float) -> bool:
+    """Whether to say the sources don't answer: the best candidate sentence
+    scores below the threshold (no candidates count as a best score of 0)."""
+    best = float(scores.max()) if len(scores) else 0.0
+    return best < abstain_below
+
+
 def select_sentences(
     index: Index, candidates: list[int], scores: np.ndarray, settings: AnswerSettings
 ) -> list[tuple[int, float]]:
@@ -307,8 +314,7 @@ def answer_question(
     scores = scorer.score(
         candidates, vector, scorer.weighted_terms(query), np.array(context, dtype=np.float32), query.text
     )
-    best = float(scores.max()) if len(scores) else 0.0
-    abstained = best < settings.abstain_below
+    abstained = should_abstain(scores, settings.abstain_below)
     chosen = [] if abstained else select_sentences(index, candidates, scores, settings)
 
     sentences = tuple(

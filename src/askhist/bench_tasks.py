@@ -668,7 +668,7 @@ def task_ann(a: dict) -> dict:
             found.append(ids[0])
         return summary(times), found
 
-    faiss.omp_set_num_threads(1)  # as askhist searches (see retrieval._one_search_thread)
+    faiss.omp_set_num_threads(1)  # as askhist searches (see frontend.configure_process)
     result["flat"], exact = timed_search(flat)
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # building may use every core
     started = time.perf_counter()
