@@ -62,7 +62,7 @@ class Index:
     passage_vectors: object  # faiss.Index
     sentence_vectors: np.ndarray  # an Int8Vectors above QUANTIZE_ABOVE sentences
     bm25: BM25Index
-    terms: SentenceTerms  # each sentence's distinct words, stored at build time
+    sentence_terms: SentenceTerms  # each sentence's distinct words, stored at build time
 
     @property
     def model_identity(self) -> str:
@@ -99,11 +99,6 @@ class Index:
         starts, sizes = first[ids], last[ids] - first[ids] + 1
         offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         return np.unique(np.repeat(starts, sizes) + offsets)
-
-    @property
-    def sentence_terms(self) -> SentenceTerms:
-        """Each sentence's distinct words (stored at index time)."""
-        return self.terms
 
     @cached_property
     def sentence_tokens(self) -> WordSets:
