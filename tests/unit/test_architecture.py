@@ -4,7 +4,8 @@ Walks every module of ``src/askhist`` (imports inside functions included:
 a lazy import is still a dependency) and fails on an import cycle, on a
 lower stage importing a higher one, on a front end importing another (only
 ``cli`` dispatches to them, and nothing imports ``cli``), and on importing
-another module's ``_private`` name.
+another module's ``_private`` name. Library code (everything below the
+front ends) must not change process-wide state either.
 """
 
 from __future__ import annotations
@@ -165,6 +166,44 @@ def test_no_module_imports_a_private_name_of_another():
     assert not problems, "\n".join(problems)
 
 
+# Calls that change the whole process: made once by the entry points
+# (``frontend.configure_process``), never by library code.
+PROCESS_WIDE = frozenset({"omp_set_num_threads", "threadpool_limits", "set_num_threads", "putenv"})
+PROCESS_WIDE_STAGES = frozenset({"frontend", *FRONT_ENDS})
+
+
+def process_wide_effects(module: str) -> list[str]:
+    """Lines of ``module`` that set thread limits or environment variables,
+    or create a lock at module level (a lock belongs to an object)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            target = ast.unparse(node.func)
+            if name in PROCESS_WIDE or target in ("os.environ.setdefault", "os.environ.update"):
+                found.append(f"{module}:{node.lineno} calls {target}")
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(ast.unparse(t).startswith("os.environ[") for t in targets):
+                found.append(f"{module}:{node.lineno} sets os.environ")
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            if ast.unparse(node.value.func).split(".")[-1] in ("Lock", "RLock", "Semaphore"):
+                found.append(f"{module}:{node.lineno} creates a module-level lock")
+    return found
+
+
+def test_library_code_has_no_process_wide_side_effects():
+    problems = [
+        problem
+        for module in filter(checked, MODULES)
+        if stage_name(module) not in PROCESS_WIDE_STAGES
+        for problem in process_wide_effects(module)
+    ]
+    assert not problems, "\n".join(problems)
+
+
 def test_the_rules_catch_what_they_are_for(tmp_path, monkeypatch):
     """The checks above would fail on a violation: an imagined ``text`` that
     imports ``answer`` and a private name, and an ``answer`` importing it back."""
@@ -172,7 +211,10 @@ def test_the_rules_catch_what_they_are_for(tmp_path, monkeypatch):
     fake.mkdir()
     (fake / "__init__.py").write_text("")
     (fake / "text.py").write_text("def f():\n    from .answer import _private\n")
-    (fake / "answer.py").write_text("from .text import f\n_private = 1\n")
+    (fake / "answer.py").write_text(
+        "import os, threading\nfrom .text import f\n_private = 1\n_lock = threading.Lock()\n"
+        "def g():\n    os.environ['HF_HUB_OFFLINE'] = '1'\n"
+    )
     (fake / "cli.py").write_text("")
     (fake / "frontend.py").write_text("from . import cli\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "PACKAGE", fake)
@@ -184,6 +226,7 @@ def test_the_rules_catch_what_they_are_for(tmp_path, monkeypatch):
         test_no_import_cycles,
         test_no_module_imports_a_private_name_of_another,
         test_front_ends_do_not_import_each_other_and_nothing_imports_cli,
+        test_library_code_has_no_process_wide_side_effects,
     ):
         with pytest.raises(AssertionError):
             check()
