@@ -41,7 +41,7 @@ from askhist.evaluation.qa import TYPES, parse_qa
 from askhist.evaluation.runner import ClaimRecord, QuestionRecord, summarise
 from askhist.frontend import percentile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 QA_FILE = ROOT / "eval" / "qa.jsonl"
 DATA = Path(__file__).resolve().parent / "data"
