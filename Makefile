@@ -1,13 +1,14 @@
 # Two commands do everything from a fresh clone:
 #   make serve   install (first time), build the index (first time), start the web app
 #   make test    install (first time, with Chromium for the browser tests), lint, run the tests and the eval gate
+#   make test-fast   the unit tier only (a fake encoder, no model): seconds
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test install browser lint eval bench
+.PHONY: serve test test-fast install browser lint eval bench
 
 install: $(STAMP)
 
@@ -32,6 +33,9 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/askhist bench
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m unit -q
 
 test: $(STAMP) browser lint
 	$(BIN)/pytest

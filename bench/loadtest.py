@@ -12,7 +12,7 @@ well-formed answer), latency percentiles and the server's resident memory
 (RSS, process and children) sampled every second; the exit status is 1 when
 there were errors or memory grew more than ``--max-rss-growth-mb``.
 
-``run_loadtest`` is the same thing as a function (tests/test_loadtest.py).
+``run_loadtest`` is the same thing as a function (tests/integration/test_loadtest.py).
 """
 
 from __future__ import annotations

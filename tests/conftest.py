@@ -1,5 +1,6 @@
-"""Shared fixtures: the real model and a real index of the seed essays,
-built once per test session (the model loads in a few seconds)."""
+"""Fixtures of the integration and browser tiers: the real model and a real
+index of the seed essays, built once per test session (the model loads in a
+few seconds). The unit tier (tests/unit) never asks for them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 SEEDS = ROOT / "seeds"
 
 

@@ -1,7 +1,7 @@
 """askhist: extractive, cited answers from a collection of history documents.
 
 Pipeline, one module per stage: documents -> cleaning -> chunking -> index
-(embedding, bm25) -> retrieval -> answer -> assistant (the API), with the
+(embedding, bm25) -> retrieval -> answer -> claims -> assistant (the API), with the
 command line (cli), the web app (webapp) and the evaluation (evaluation) on top.
 
 The names below are imported on first use, so that ``askhist --help`` and
@@ -14,8 +14,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .answer import Answer, AnswerSentence, ClaimReport, Evidence, PassageResult, SourceSupport
+    from .answer import Answer, AnswerSentence, PassageResult
     from .assistant import Assistant, InputError, Settings
+    from .claims import ClaimReport, Evidence, SourceSupport
     from .documents import Document, DocumentError
     from .index import IndexCorrupt, IndexMissing, IndexProblem
 
@@ -23,17 +24,17 @@ _EXPORTS = {
     "Answer": ".answer",
     "AnswerSentence": ".answer",
     "Assistant": ".assistant",
-    "ClaimReport": ".answer",
+    "ClaimReport": ".claims",
     "Document": ".documents",
     "DocumentError": ".documents",
-    "Evidence": ".answer",
+    "Evidence": ".claims",
     "IndexCorrupt": ".index",
     "IndexMissing": ".index",
     "IndexProblem": ".index",
     "InputError": ".assistant",
     "PassageResult": ".answer",
     "Settings": ".assistant",
-    "SourceSupport": ".answer",
+    "SourceSupport": ".claims",
 }
 __all__ = [
     "Answer",

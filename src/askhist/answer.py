@@ -1,4 +1,4 @@
-"""Answers: choose verbatim sentences, cite them, or abstain; check claims.
+"""Answers: choose verbatim sentences, cite them, or abstain.
 
 Every sentence askhist shows is a span of a source file, scored against the
 question by meaning (cosine of sentence and question vectors, both computed
@@ -11,23 +11,16 @@ and still shows the nearest passages.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import Sentence
+from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
-from .retrieval import Hit, Query, Retriever
+from .retrieval import CONTEXT_WEIGHT, Hit, Query, Retriever
 
-SUPPORTED = "supported"
-PARTLY = "partly supported"
-NOT_FOUND = "not found"
 NO_ANSWER = "The sources don't answer this question. The passages below are the closest they come."
-_QUESTION_START = re.compile(
-    r"^(?:why|how|what|who|whom|when|where|which|did|does|do|is|are|was|were|can|could)\b", re.IGNORECASE
-)
-_NUMBER = re.compile(r"\b\d{3,4}\b")
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _WHEN_QUESTION = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bhow long\b", re.IGNORECASE)
 _WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
@@ -36,6 +29,18 @@ _CAUSE = re.compile(
     r"caused|owed|gave him|unpopular|not popular|lacked|weakness|advantage)\b",
     re.IGNORECASE,
 )
+
+
+# The columns of ``Scorer.features``, one per way a sentence can answer a question:
+#   dense        cosine of the sentence and the question
+#   lexical      share of the question's word weight (IDF) the sentence covers
+#   context      cosine of the passage around the sentence
+#   unknown      share of question weight in words no source uses ("Yalta")
+#   answer_type  a year for "when", a causal word for "why"/"how"
+#   novelty      share of the sentence's words the question lacks
+#   previous     cosine of the sentence before, in the same section ("He was..." after "Trotsky...")
+#   related      1 for a snippet of another essay listed in the file
+FEATURE_NAMES = ("dense", "lexical", "context", "unknown", "answer_type", "novelty", "previous", "related")
 
 
 @dataclass(frozen=True)
@@ -52,28 +57,6 @@ class AnswerSettings:
     previous_weight: float = 0.0  # cosine of the sentence before: "He was..." after "Trotsky..."
     related_penalty: float = 0.0  # snippets of other essays rank below a source's own text
 
-    def claim_weights(self) -> np.ndarray:
-        """Claim support is judged on meaning and shared words only."""
-        weights = np.zeros(8, dtype=np.float32)
-        weights[:2] = (self.claim_dense_weight, self.claim_lexical_weight)
-        return weights
-
-    def weights(self) -> np.ndarray:
-        """Weights of the columns of ``Scorer.features``, in order."""
-        return np.array(
-            [
-                self.dense_weight,
-                self.lexical_weight,
-                self.context_weight,
-                -self.unknown_penalty,
-                self.answer_type_weight,
-                self.novelty_weight,
-                self.previous_weight,
-                -self.related_penalty,
-            ],
-            dtype=np.float32,
-        )
-
     abstain_below: float = 0.0
     max_sentences: int = 3
     keep_within: float = 0.85  # further sentences need this share of the best score
@@ -83,6 +66,25 @@ class AnswerSettings:
     claim_lexical_weight: float = 0.6
     claim_supported: float = 0.55
     claim_partly: float = 0.47
+
+    def feature_weights(self) -> np.ndarray:
+        """The weight of each of ``FEATURE_NAMES``, in that order (penalties negative)."""
+        weights = {
+            "dense": self.dense_weight,
+            "lexical": self.lexical_weight,
+            "context": self.context_weight,
+            "unknown": -self.unknown_penalty,
+            "answer_type": self.answer_type_weight,
+            "novelty": self.novelty_weight,
+            "previous": self.previous_weight,
+            "related": -self.related_penalty,
+        }
+        return np.array([weights[name] for name in FEATURE_NAMES], dtype=np.float32)
+
+    def claim_feature_weights(self) -> np.ndarray:
+        """Claim support is judged on meaning and shared words only."""
+        weights = {"dense": self.claim_dense_weight, "lexical": self.claim_lexical_weight}
+        return np.array([weights.get(name, 0.0) for name in FEATURE_NAMES], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -170,41 +172,6 @@ def _sentence_dict(s: AnswerSentence) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class Evidence:
-    text: str
-    start: int
-    end: int
-    location: str
-
-
-@dataclass(frozen=True)
-class SourceSupport:
-    """How one source stands towards a claim."""
-
-    doc: str
-    title: str
-    section: str  # "main", or "related" for other essays' snippets listed in the file
-    support: str
-    score: float
-    evidence: Evidence | None
-    note: str = ""
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["score"] = round(self.score, 6)
-        return d
-
-
-@dataclass(frozen=True)
-class ClaimReport:
-    claim: str
-    sources: tuple[SourceSupport, ...] = field(default=())
-
-    def to_dict(self) -> dict:
-        return {"claim": self.claim, "sources": [s.to_dict() for s in self.sources]}
-
-
 def location(sentence_or_passage) -> str:
     """Where a span is, for a citation: paragraph, and for snippets of other
     essays, which snippet."""
@@ -212,24 +179,6 @@ def location(sentence_or_passage) -> str:
     if sentence_or_passage.section != MAIN:
         return f"{section_label(sentence_or_passage.section)}, {where}"
     return where
-
-
-def is_statement(sentence: Sentence) -> bool:
-    """Whether a sentence can stand as an answer: not a title, heading or question.
-
-    Lines without end punctuation are often real sentences in notes ("Stalin
-    began to build his support base long before Lenin's death"), so only a
-    document's first line or a capitalised heading is taken for a title.
-    """
-    text = sentence.text.strip()
-    words = text.split()
-    if len(words) < 4 or text.endswith("?") or text.endswith(":"):
-        return False
-    if not text.endswith((".", "!", '"', "\u201d", "\u2019", ")", "\u2026")):
-        capitalised = sum(w[:1].isupper() for w in words) / len(words)
-        if sentence.paragraph == 1 or capitalised > 0.6 or _QUESTION_START.match(text):
-            return False
-    return True
 
 
 class Scorer:
@@ -241,14 +190,15 @@ class Scorer:
         self.settings = settings
 
     def weighted_terms(self, query: Query) -> dict[str, float]:
-        """Query words with their IDF, context words at half weight."""
+        """Query words with their IDF; a follow-up's context words weigh
+        ``CONTEXT_WEIGHT`` as much, as they do in retrieval."""
         bm25 = self.index.bm25
         weights: dict[str, float] = {}
         for token in self.retriever.query_tokens(query.text):
             weights[token] = bm25.term_idf(token)
         if query.context:
             for token in self.retriever.query_tokens(query.context):
-                weights.setdefault(token, 0.5 * bm25.term_idf(token))
+                weights.setdefault(token, CONTEXT_WEIGHT * bm25.term_idf(token))
         return weights
 
     def features(
@@ -259,15 +209,10 @@ class Scorer:
         context: np.ndarray | None = None,
         question: str = "",
     ) -> np.ndarray:
-        """One row per sentence: [cosine to the question, share of the
-        question's word weight covered, cosine of the surrounding passage,
-        share of question weight in words no source uses ("Yalta"), answer
-        type match (a year for "when", a causal word for "why"/"how"), share
-        of new words, cosine of the previous sentence of the same section,
-        1 for a snippet of another essay]."""
+        """One row per sentence, one column per name in ``FEATURE_NAMES``."""
         n = len(sentence_ids)
         if not n:
-            return np.zeros((0, 8), dtype=np.float32)
+            return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
         ids = np.asarray(sentence_ids, dtype=np.int64)
         dense = self.index.sentence_vectors[ids] @ vector
         total = sum(terms.values()) or 1.0
@@ -286,18 +231,17 @@ class Scorer:
         if follows.any():
             previous[follows] = self.index.sentence_vectors[ids[follows] - 1] @ vector
         related = self.index.sentence_related[ids]
-        return np.column_stack(
-            [
-                dense,
-                lexical,
-                context if context is not None else np.zeros(n),
-                np.full(n, unknown),
-                answer_type,
-                novelty,
-                previous,
-                related,
-            ]
-        ).astype(np.float32)
+        columns = {
+            "dense": dense,
+            "lexical": lexical,
+            "context": context if context is not None else np.zeros(n),
+            "unknown": np.full(n, unknown),
+            "answer_type": answer_type,
+            "novelty": novelty,
+            "previous": previous,
+            "related": related,
+        }
+        return np.column_stack([columns[name] for name in FEATURE_NAMES]).astype(np.float32)
 
     def score(
         self,
@@ -308,11 +252,18 @@ class Scorer:
         question: str = "",
     ) -> np.ndarray:
         """Weighted sum of ``features``."""
-        return self.features(sentence_ids, vector, terms, context, question) @ self.settings.weights()
+        return self.features(sentence_ids, vector, terms, context, question) @ self.settings.feature_weights()
 
 
 def _tokens_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def should_abstain(scores: np.ndarray, abstain_below: float) -> bool:
+    """Whether to say the sources don't answer: the best candidate sentence
+    scores below the threshold (no candidates count as a best score of 0)."""
+    best = float(scores.max()) if len(scores) else 0.0
+    return best < abstain_below
 
 
 def select_sentences(
@@ -363,8 +314,7 @@ def answer_question(
     scores = scorer.score(
         candidates, vector, scorer.weighted_terms(query), np.array(context, dtype=np.float32), query.text
     )
-    best = float(scores.max()) if len(scores) else 0.0
-    abstained = best < settings.abstain_below
+    abstained = should_abstain(scores, settings.abstain_below)
     chosen = [] if abstained else select_sentences(index, candidates, scores, settings)
 
     sentences = tuple(
@@ -404,77 +354,3 @@ def _passage_result(index: Index, hit: Hit, sentences: tuple[AnswerSentence, ...
         location=location(p),
         highlights=highlights,
     )
-
-
-# Sentences scored per slice in the claim check: bounds the temporary copies
-# of sentence vectors (32k x 384 floats = 48 MB) at any collection size.
-_CLAIM_SLICE = 32_768
-
-
-def _statements(index: Index) -> np.ndarray:
-    """``is_statement`` of every sentence, worked out once per loaded index."""
-    mask = getattr(index, "_statement_mask", None)
-    if mask is None:
-        mask = np.fromiter((is_statement(s) for s in index.sentences), dtype=bool, count=len(index.sentences))
-        index._statement_mask = mask
-    return mask
-
-
-def check_claim(claim: str, index: Index, retriever: Retriever, settings: AnswerSettings) -> ClaimReport:
-    """For every source, whether it supports the claim and its best sentence.
-
-    Snippets of other essays listed inside a file are a source of their own
-    (section "related"), never credited to the host essay.
-    """
-    query = Query(claim)
-    vector = retriever.query_vector(query)
-    scorer = Scorer(index, retriever, settings)
-    terms = scorer.weighted_terms(query)
-    # Every sentence is scored at once (in slices, to bound memory), then each
-    # source's best statement is picked: the sources and which sentences are
-    # statements are worked out once per loaded index, not per claim.
-    weights = settings.claim_weights()
-    count = len(index.sentences)
-    every = [
-        scorer.features(np.arange(start, min(start + _CLAIM_SLICE, count)), vector, terms) @ weights
-        for start in range(0, count, _CLAIM_SLICE)
-    ]
-    all_scores = np.concatenate(every) if every else np.zeros(0)
-    statement = _statements(index)  # a title or a question is no evidence for a claim
-    claim_numbers = set(_NUMBER.findall(claim))
-    results = []
-    for doc_id, section, group in index.sentence_groups:
-        sids = group[statement[group]]
-        if len(sids):
-            scores = all_scores[sids]
-            best = int(np.argmax(scores))
-            sentence = index.sentences[int(sids[best])]
-            score = float(scores[best])
-            support, note = _support_level(score, claim_numbers, sentence.text, settings)
-            title = index.documents[doc_id].title
-            if section != MAIN:
-                title = f"Other essays' snippets listed in \u201c{title}\u201d"
-            evidence = (
-                Evidence(sentence.text, sentence.start, sentence.end, location(sentence))
-                if support != NOT_FOUND or note
-                else None
-            )
-            results.append(SourceSupport(doc_id, title, section, support, score, evidence, note))
-    rank = {SUPPORTED: 0, PARTLY: 1, NOT_FOUND: 2}
-    results.sort(key=lambda r: (rank[r.support], -r.score))
-    return ClaimReport(claim, tuple(results))
-
-
-def _support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
-    """Support level from the score; a sentence that gives other dates than
-    the claim does not support it, and the note says so."""
-    if score < settings.claim_partly:
-        return NOT_FOUND, ""
-    evidence_numbers = set(_NUMBER.findall(evidence))
-    missing = claim_numbers - evidence_numbers
-    if missing and evidence_numbers - claim_numbers:
-        others = ", ".join(sorted(evidence_numbers - claim_numbers))
-        return NOT_FOUND, f"gives {others}, not {', '.join(sorted(missing))}"
-    if missing:
-        return PARTLY, ""
-    return (SUPPORTED if score >= settings.claim_supported else PARTLY), ""

@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import Answer, AnswerSettings, ClaimReport, answer_question, check_claim
+from .answer import Answer, AnswerSettings, answer_question
 from .bm25 import TokenizerParams
+from .callbacks import LogFn, ProgressFn
 from .chunking import ChunkingParams
+from .claims import ClaimReport, check_claim
 from .documents import Document, load_documents
 from .index import (
     DocumentInfo,
@@ -26,7 +28,6 @@ from .index import (
     IndexCorrupt,
     IndexMissing,
     IndexProblem,
-    ProgressFn,
     build_index,
     index_lock,
     load_index,
@@ -37,7 +38,6 @@ from .retrieval import RetrievalSettings, Retriever, make_query
 from .text import clean_user_text
 
 MAX_QUESTION_CHARS = 2000
-LogFn = Callable[[str], None]
 
 
 class InputError(ValueError):
@@ -152,7 +152,9 @@ class Assistant:
         self.settings = settings
         # Replaced as one tuple so a query never pairs an old index with a new retriever.
         self._state = (index, Retriever(index, encoder, settings.retrieval))
-        self._refresh_lock = threading.Lock()
+        # Held while the collection changes (a refresh, an upload batch); an
+        # RLock because an upload batch refreshes while it holds it.
+        self.collection_lock = threading.RLock()
 
     @classmethod
     def load(
@@ -229,7 +231,7 @@ class Assistant:
         """
         from .embedding import model_identity
 
-        with self._refresh_lock:
+        with self.collection_lock:
             documents = load_documents(*self.doc_dirs)
             identity = model_identity(self.encoder.model)
             settings = self.settings

@@ -467,14 +467,15 @@ class _BuildStages:
     """Times build_index's stages by wrapping the functions it calls."""
 
     def __init__(self) -> None:
-        from . import embedding, index
+        from . import embedding
+        from .index import build as index  # the module whose names build_index calls
 
         self.seconds: dict[str, float] = defaultdict(float)
         self._undo: list[tuple[object, str, object]] = []
         self._wrap(index, "chunk_documents", "chunking")
-        self._wrap(index, "_encode_batches", "encoding")
+        self._wrap(index, "encode_batches", "encoding")
         self._wrap(index.BM25Index, "build", "bm25")
-        self._wrap(index, "_write_generation", "writing")
+        self._wrap(index, "write_generation", "writing")
         self._wrap(index, "load_index", "loading")
         self._wrap(embedding.EmbeddingCache, "save", "cache_save")
         self._wrap(embedding.EmbeddingCache, "__init__", "cache_load")
@@ -599,10 +600,10 @@ def task_build(a: dict) -> dict:
 
 def task_scale_build(a: dict) -> dict:
     """Build the index of a scaling corpus with the synthetic encoder."""
-    from . import index as index_module
     from .bench_corpus import SyntheticEncoder, sentence_table
     from .documents import load_documents
     from .embedding import Encoder
+    from .index import build as index_module
 
     docs, index_dir = Path(a["docs"]), Path(a["index"])
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -667,7 +668,7 @@ def task_ann(a: dict) -> dict:
             found.append(ids[0])
         return summary(times), found
 
-    faiss.omp_set_num_threads(1)  # as askhist searches (see retrieval._one_search_thread)
+    faiss.omp_set_num_threads(1)  # as askhist searches (see frontend.configure_process)
     result["flat"], exact = timed_search(flat)
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # building may use every core
     started = time.perf_counter()

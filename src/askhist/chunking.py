@@ -27,6 +27,9 @@ _BOUNDARY = re.compile(r"(?:[.!?]+|\u2026)[\"'\u201d\u2019)\]]*(?=\s)")
 _STARTS_SENTENCE = re.compile(r"\s+[\"'\u201c\u2018(\[]*[A-Z0-9\u00c0-\u024f\u0400-\u04ff]")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 _HAS_WORD = re.compile(r"\w")
+_QUESTION_START = re.compile(
+    r"^(?:why|how|what|who|whom|when|where|which|did|does|do|is|are|was|were|can|could)\b", re.IGNORECASE
+)
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" (lists, no punctuation) are cut at a space
 
@@ -52,6 +55,24 @@ class Sentence:
     text: str
     paragraph: int  # 1-based paragraph number within the document
     section: str  # "main" or "related-N"
+
+
+def is_statement(sentence: Sentence) -> bool:
+    """Whether a sentence can stand as an answer: not a title, heading or question.
+
+    Lines without end punctuation are often real sentences in notes ("Stalin
+    began to build his support base long before Lenin's death"), so only a
+    document's first line or a capitalised heading is taken for a title.
+    """
+    text = sentence.text.strip()
+    words = text.split()
+    if len(words) < 4 or text.endswith("?") or text.endswith(":"):
+        return False
+    if not text.endswith((".", "!", '"', "\u201d", "\u2019", ")", "\u2026")):
+        capitalised = sum(w[:1].isupper() for w in words) / len(words)
+        if sentence.paragraph == 1 or capitalised > 0.6 or _QUESTION_START.match(text):
+            return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -12,32 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .frontend import CliError, configure_process, load_assistant
+
 EXIT_USAGE = 2
 EXIT_ERROR = 1
-
-
-class CliError(Exception):
-    """An expected failure: printed as one line, exit code 1."""
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-class _ProgressBar:
-    """A one-line progress display on stderr for index builds."""
-
-    def __init__(self) -> None:
-        self._last = -1
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        percent = int(100 * done / max(total, 1))
-        if percent == self._last:
-            return
-        self._last = percent
-        bar = "#" * (percent // 4)
-        end = "\n" if done >= total else ""
-        print(f"\r{stage}: [{bar:<25}] {percent:3d}% ({done}/{total})", end=end, file=sys.stderr, flush=True)
 
 
 def _add_collection_args(parser: argparse.ArgumentParser) -> None:
@@ -54,24 +32,8 @@ def _add_data_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load_assistant(args: argparse.Namespace, extra_dirs: Sequence[Path] = ()):
-    from .assistant import Assistant
-
-    # The same collection as `askhist serve`: otherwise the two would keep
-    # rebuilding the shared index with and without the uploaded documents.
-    if getattr(args, "data", None):
-        extra_dirs = [Path(args.data) / "uploads", *extra_dirs]
-    return Assistant.load(
-        docs=[Path(args.docs), *extra_dirs],
-        index_dir=Path(args.index),
-        model=args.model,
-        log=_log,
-        progress=_ProgressBar(),
-    )
-
-
 def cmd_index(args: argparse.Namespace) -> int:
-    assistant = _load_assistant(args)
+    assistant = load_assistant(args)
     counts = assistant.index.manifest["counts"]
     print(
         f"Index ready in {args.index}: {counts['documents']} documents, "
@@ -132,7 +94,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.top_k < 1:
         raise CliError("--top-k must be at least 1")
     questions = _read_batch(args.batch) if args.batch is not None else [(args.question, None)]
-    assistant = _load_assistant(args)
+    assistant = load_assistant(args)
     if args.batch is None:
         answer = assistant.ask(args.question, top_k=args.top_k)
         if args.json:
@@ -157,7 +119,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .assistant import validate_text
 
     validate_text(args.claim, "claim")
-    assistant = _load_assistant(args)
+    assistant = load_assistant(args)
     report = assistant.check(args.claim)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
@@ -273,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .index import IndexProblem
 
     try:
+        if args.command != "squad":  # squad only converts files: no model, no index
+            configure_process(getattr(args, "model", None))
         return args.func(args)
     except (CliError, InputError, DocumentError, ModelError, IndexProblem) as exc:
         print(f"askhist: error: {exc}", file=sys.stderr)

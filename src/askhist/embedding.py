@@ -73,7 +73,8 @@ def _load_sentence_transformer(model: str):
     from sentence_transformers import SentenceTransformer
 
     try:
-        return SentenceTransformer(model, device="cpu")
+        # A local model must never trigger a hub request (there may be no network).
+        return SentenceTransformer(model, device="cpu", local_files_only=Path(model).exists())
     except Exception as exc:  # the library raises many types (OSError, HTTP, ValueError)
         raise ModelError(f"cannot load embedding model {model!r}: {exc}") from None
 
@@ -108,8 +109,6 @@ class Encoder:
         (``fast=False``: always through sentence-transformers)."""
         model = model or default_model()
         if Path(model).exists():
-            # A local model must never trigger a hub request (there may be no network).
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
             if fast:
                 from . import minibert
 

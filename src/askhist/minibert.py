@@ -10,7 +10,9 @@ sentence-transformers computes for a BERT model with mean pooling and
 normalisation (all-MiniLM-L6-v2): the vectors agree to ~1e-6.
 
 Index builds still use sentence-transformers: for large batches torch is
-about twice as fast.
+about twice as fast. NumPy's BLAS is limited to one thread by the entry
+points (:func:`askhist.frontend.configure_process`), not here: a library does
+not change process-wide settings.
 """
 
 from __future__ import annotations
@@ -75,17 +77,6 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + np.copysign(1.0 - y, z))
 
 
-def _limit_blas_threads() -> None:
-    """Run NumPy's BLAS on one thread. Its matrices here are small; with two
-    threads on a busy machine OpenBLAS spends 10x longer waiting than
-    computing. Concurrent questions are parallel across requests instead."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # comes with sentence-transformers (via scikit-learn)
-        return
-    threadpool_limits(limits=1, user_api="blas")
-
-
 class MiniBert:
     """Mean-pooled, L2-normalised BERT sentence vectors in NumPy (float32)."""
 
@@ -139,7 +130,6 @@ class MiniBert:
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length)
-        _limit_blas_threads()
 
     def _norm(self, x: np.ndarray, params: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)

@@ -14,12 +14,12 @@ import contextlib
 import os
 import re
 import tempfile
-import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .callbacks import LogFn, ProgressFn
 from .documents import SUPPORTED_SUFFIXES, DocumentError, extract_text, file_sha256
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -28,9 +28,6 @@ TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ -]+")
 _SEPARATORS = re.compile(r"[\\/]")
-
-LogFn = Callable[[str], None]
-ProgressFn = Callable[[str, int, int], None]
 
 
 class UploadError(DocumentError):
@@ -189,9 +186,6 @@ class AddResult:
     notes: list[str] = field(default_factory=list)  # reading problems of added files
 
 
-_add_lock = threading.Lock()
-
-
 def add_files(
     assistant,
     folder: Path,
@@ -209,7 +203,7 @@ def add_files(
     """
     folder = Path(folder)
     result = AddResult()
-    with _add_lock:
+    with assistant.collection_lock:
         known = list(assistant.documents())
         prepared: list[PreparedUpload] = []
         for path in paths:

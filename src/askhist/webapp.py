@@ -22,25 +22,14 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
+
 MAX_UPLOAD_MB = 5
 # Gradio refuses bigger request bodies itself; our own check gives the friendly message.
 GRADIO_MAX_FILE_SIZE = "25mb"
 # Questions and claims run the model: as many at once as there are cores (see README).
 ANSWER_CONCURRENCY = 2
 QUEUE_MAX_SIZE = 64
-
-EXAMPLE_QUESTIONS = (
-    "Why did Trotsky lose the power struggle?",
-    "How did being General Secretary help Stalin?",
-    "What was the Lenin Enrolment?",
-    "What happened at Lenin's funeral?",
-)
-EXAMPLE_CLAIMS = (
-    "Stalin became General Secretary in 1922",
-    "Stalin became General Secretary in 1925",
-    "Trotsky missed Lenin's funeral",
-)
-
 
 # --------------------------------------------------------------------------
 # Rendering: plain functions from API objects to escaped HTML.
@@ -784,22 +773,14 @@ def _warm_up(assistant) -> None:
 def serve(args) -> int:
     """``askhist serve``: load (or build) the index, then start the web app."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from .assistant import Assistant
-    from .cli import _log, _ProgressBar
     from .uploads import remove_stale_temp_files
 
     upload_dir = Path(args.data) / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(upload_dir)
-    assistant = Assistant.load(
-        docs=[Path(args.docs), upload_dir],
-        index_dir=Path(args.index),
-        model=args.model,
-        log=_log,
-        progress=_ProgressBar(),
-    )
-    _log(f"{len(assistant.documents())} documents ready; uploads are kept in {upload_dir}")
-    demo = build_app(assistant, upload_dir, log=_log)
+    assistant = load_assistant(args)  # the documents and the uploads folder
+    log(f"{len(assistant.documents())} documents ready; uploads are kept in {upload_dir}")
+    demo = build_app(assistant, upload_dir, log=log)
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **launch_options())
     print(f"askhist is ready: open {demo.local_url} in your browser (Ctrl+C to stop)", flush=True)
     # The first query pays for lazy set-up in torch; pay it now rather than on a student's first question.

@@ -16,8 +16,8 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..answer import _NUMBER, NOT_FOUND, SUPPORTED, _support_level
 from ..assistant import Assistant
+from ..claims import NOT_FOUND, NUMBER, SUPPORTED, support_level
 from .metrics import contains_phrase, precision_recall_f1
 from .qa import RELATED_SUFFIX, QAItem
 from .runner import CachedEncoder, variant
@@ -117,7 +117,7 @@ def score_claims(assistant: Assistant, items: Sequence[QAItem], encoder=None) ->
     for item in items:
         if not item.is_claim:
             continue
-        numbers = frozenset(_NUMBER.findall(item.question))
+        numbers = frozenset(NUMBER.findall(item.question))
         for s in target.check(item.question).sources:
             key = s.doc if s.section == "main" else s.doc + RELATED_SUFFIX
             evidence = s.evidence.text if s.evidence else ""
@@ -131,7 +131,7 @@ def claim_f1(pairs: Sequence[ScoredPair], partly: float, supported: float, level
     tp = fp = fn = 0
     for p in pairs:
         settings = _Thresholds(partly, supported)
-        predicted_level, _ = _support_level(p.score, set(p.numbers), p.evidence, settings)
+        predicted_level, _ = support_level(p.score, set(p.numbers), p.evidence, settings)
         if level is None:
             predicted, gold = predicted_level != NOT_FOUND, p.gold is not None
         else:

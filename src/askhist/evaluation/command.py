@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..frontend import CliError, load_assistant
 from .qa import QAFormatError, load_qa, select_split, validate_qa
 from .report import check_gate, load_thresholds, summary_text, write_report
 from .runner import CachedEncoder, ablation, evaluate
@@ -23,8 +24,6 @@ def _err(message: str) -> None:
 
 
 def _problems(what: str, errors: list[str]):
-    from ..cli import CliError
-
     for error in errors[:MAX_LISTED]:
         _err(f"  {error}")
     if len(errors) > MAX_LISTED:
@@ -33,8 +32,6 @@ def _problems(what: str, errors: list[str]):
 
 
 def _thresholds(args: argparse.Namespace) -> dict | None:
-    from ..cli import CliError
-
     if not args.thresholds or args.calibrate:
         return None
     if args.thresholds == DEFAULT_THRESHOLDS and not Path(args.thresholds).exists():
@@ -48,8 +45,6 @@ def _thresholds(args: argparse.Namespace) -> dict | None:
 
 def run_cli(args: argparse.Namespace) -> int:
     """Validate the QA file, evaluate, print or write the results, apply the gate."""
-    from ..cli import CliError, _load_assistant
-
     try:
         items = load_qa(args.qa)
     except QAFormatError as exc:
@@ -61,7 +56,7 @@ def run_cli(args: argparse.Namespace) -> int:
     selected = select_split(items, args.split)
     if not selected:
         raise CliError(f"QA file {args.qa} has no {args.split} items")
-    assistant = _load_assistant(args)
+    assistant = load_assistant(args)
     started = time.perf_counter()
     if args.calibrate:
         return _calibrate(assistant, items, args)
@@ -162,7 +157,6 @@ def _calibrate(assistant, items, args: argparse.Namespace) -> int:
 
 
 def run_squad_cli(args: argparse.Namespace) -> int:
-    from ..cli import CliError
     from .squad import SquadError, convert_squad
 
     try:

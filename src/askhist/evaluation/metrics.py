@@ -123,17 +123,6 @@ def precision_recall_f1(tp: int, fp: int, fn: int) -> dict[str, float | None]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0-100), linear between closest ranks."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def mean(values: Iterable[float | bool]) -> float | None:
     values = [float(v) for v in values]
     return sum(values) / len(values) if values else None

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..answer import NOT_FOUND
+from ..claims import NOT_FOUND
 from .metrics import RECALL_KS
 from .qa import QAItem
 from .runner import ClaimRecord, EvalResult, QuestionRecord

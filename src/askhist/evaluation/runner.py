@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..answer import NOT_FOUND, AnswerSettings
+from ..answer import AnswerSettings
 from ..assistant import Assistant, InputError, Settings
+from ..claims import NOT_FOUND
+from ..frontend import percentile
 from ..retrieval import RetrievalSettings
 from .metrics import (
     RANK_DEPTH,
@@ -28,7 +30,6 @@ from .metrics import (
     covers,
     evidence_recall,
     mean,
-    percentile,
     precision_recall_f1,
     quote_spans,
     ranx_rank_metrics,

@@ -12,14 +12,14 @@ from askhist import Assistant
 from askhist.bm25 import BM25Index, TokenizerParams
 from askhist.chunking import ChunkingParams
 from askhist.documents import load_documents
-from askhist.index import CURRENT, build_index, load_index, load_manifest, stale_reasons
+from askhist.index import CURRENT, FORMAT_VERSION, build_index, load_index, load_manifest, stale_reasons
 
 from .conftest import SEEDS
 
 
 def test_manifest_records_sources_model_and_parameters(seed_index_dir, encoder):
     manifest = load_manifest(seed_index_dir)
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == encoder.identity
     assert manifest["chunking"] == ChunkingParams().to_dict()
     assert manifest["tokenizer"] == TokenizerParams().to_dict()

@@ -27,7 +27,7 @@ from .conftest import stop_process
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _positive(value) -> bool:
@@ -124,9 +124,9 @@ def test_loading_the_encoder_does_not_import_torch():
 
 
 def test_build_encodes_in_length_order_but_keeps_text_order(encoder):
-    from askhist.index import _encode_batches
+    from askhist.index import encode_batches
 
     texts = ["short one", "a much longer text " * 20, "middle length text here", "x"]
-    together = _encode_batches(encoder, texts, None, batch_size=2)
+    together = encode_batches(encoder, texts, None, batch_size=2)
     for text, vector in zip(texts, together):
         assert np.abs(vector - encoder.encode([text])[0]).max() < 1e-5

@@ -32,7 +32,6 @@ from askhist.evaluation.metrics import (
     covers,
     evidence_recall,
     ndcg,
-    percentile,
     precision_recall_f1,
     quote_spans,
     ranx_rank_metrics,
@@ -40,8 +39,9 @@ from askhist.evaluation.metrics import (
 )
 from askhist.evaluation.qa import TYPES, parse_qa
 from askhist.evaluation.runner import ClaimRecord, QuestionRecord, summarise
+from askhist.frontend import percentile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 QA_FILE = ROOT / "eval" / "qa.jsonl"
 DATA = Path(__file__).resolve().parent / "data"

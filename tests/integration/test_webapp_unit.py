@@ -7,11 +7,13 @@ import io
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 
 import pytest
 
-from askhist.answer import Answer, AnswerSentence, ClaimReport, Evidence, PassageResult, SourceSupport
+from askhist.answer import Answer, AnswerSentence, PassageResult
+from askhist.claims import ClaimReport, Evidence, SourceSupport
 from askhist.documents import DocumentError
 from askhist.uploads import (
     MAX_NAME_CHARS,
@@ -232,6 +234,7 @@ class FakeAssistant:
         self.docs = list(docs)
         self.fail = fail
         self.refreshed = 0
+        self.collection_lock = threading.RLock()
 
     def documents(self):
         return list(self.docs)

@@ -1,0 +1,129 @@
+"""Claim checking: for every source, whether it supports a claim, with its
+best sentence as evidence.
+
+A claim is scored against every statement of the collection by meaning and
+shared words (the answer scorer's ``dense`` and ``lexical`` features, with
+the claim weights); each source's best sentence decides its support level.
+A sentence that gives other dates than the claim does not support it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .answer import AnswerSettings, Scorer, location
+from .cleaning import MAIN
+from .index import Index
+from .retrieval import Query, Retriever
+
+SUPPORTED = "supported"
+PARTLY = "partly supported"
+NOT_FOUND = "not found"
+SUPPORT_LEVELS = (SUPPORTED, PARTLY, NOT_FOUND)  # strongest first: the report's order
+NUMBER = re.compile(r"\b\d{3,4}\b")  # years and other figures a claim and its evidence must share
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence of a source that best matches a claim."""
+
+    text: str
+    start: int
+    end: int
+    location: str
+
+
+@dataclass(frozen=True)
+class SourceSupport:
+    """How one source stands towards a claim."""
+
+    doc: str
+    title: str
+    section: str  # "main", or "related" for other essays' snippets listed in the file
+    support: str
+    score: float
+    evidence: Evidence | None
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 6)
+        return d
+
+
+@dataclass(frozen=True)
+class ClaimReport:
+    """Every source's stand towards one claim, the best supported first."""
+
+    claim: str
+    sources: tuple[SourceSupport, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim, "sources": [s.to_dict() for s in self.sources]}
+
+
+# Sentences scored per slice in the claim check: bounds the temporary copies
+# of sentence vectors (32k x 384 floats = 48 MB) at any collection size.
+_CLAIM_SLICE = 32_768
+
+
+def check_claim(claim: str, index: Index, retriever: Retriever, settings: AnswerSettings) -> ClaimReport:
+    """For every source, whether it supports the claim and its best sentence.
+
+    Snippets of other essays listed inside a file are a source of their own
+    (section "related"), never credited to the host essay.
+    """
+    query = Query(claim)
+    vector = retriever.query_vector(query)
+    scorer = Scorer(index, retriever, settings)
+    terms = scorer.weighted_terms(query)
+    # Every sentence is scored at once (in slices, to bound memory), then each
+    # source's best statement is picked: the sources and which sentences are
+    # statements are worked out once per loaded index, not per claim.
+    weights = settings.claim_feature_weights()
+    count = len(index.sentences)
+    every = [
+        scorer.features(np.arange(start, min(start + _CLAIM_SLICE, count)), vector, terms) @ weights
+        for start in range(0, count, _CLAIM_SLICE)
+    ]
+    all_scores = np.concatenate(every) if every else np.zeros(0)
+    statement = index.statement_mask  # a title or a question is no evidence for a claim
+    claim_numbers = set(NUMBER.findall(claim))
+    results = []
+    for doc_id, section, group in index.sentence_groups:
+        sids = group[statement[group]]
+        if len(sids):
+            scores = all_scores[sids]
+            best = int(np.argmax(scores))
+            sentence = index.sentences[int(sids[best])]
+            score = float(scores[best])
+            support, note = support_level(score, claim_numbers, sentence.text, settings)
+            title = index.documents[doc_id].title
+            if section != MAIN:
+                title = f"Other essays' snippets listed in \u201c{title}\u201d"
+            evidence = (
+                Evidence(sentence.text, sentence.start, sentence.end, location(sentence))
+                if support != NOT_FOUND or note
+                else None
+            )
+            results.append(SourceSupport(doc_id, title, section, support, score, evidence, note))
+    results.sort(key=lambda r: (SUPPORT_LEVELS.index(r.support), -r.score))
+    return ClaimReport(claim, tuple(results))
+
+
+def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
+    """Support level from the score; a sentence that gives other dates than
+    the claim does not support it, and the note says so."""
+    if score < settings.claim_partly:
+        return NOT_FOUND, ""
+    evidence_numbers = set(NUMBER.findall(evidence))
+    missing = claim_numbers - evidence_numbers
+    if missing and evidence_numbers - claim_numbers:
+        others = ", ".join(sorted(evidence_numbers - claim_numbers))
+        return NOT_FOUND, f"gives {others}, not {', '.join(sorted(missing))}"
+    if missing:
+        return PARTLY, ""
+    return (SUPPORTED if score >= settings.claim_supported else PARTLY), ""
