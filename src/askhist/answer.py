@@ -97,6 +97,8 @@ class AnswerSentence:
     citation: int
     location: str
     score: float
+    section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
+    paragraph: int  # 1-based paragraph number within the document
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class PassageResult:
     text: str
     score: float
     location: str
+    section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
+    paragraph: int  # 1-based paragraph number where the passage starts
     highlights: tuple[tuple[int, int], ...] = ()  # spans in file offsets
 
 
@@ -149,6 +153,8 @@ class Answer:
                     "text": p.text,
                     "score": round(p.score, 6),
                     "location": p.location,
+                    "section": p.section,
+                    "paragraph": p.paragraph,
                 }
                 for p in self.passages
             ],
@@ -167,6 +173,8 @@ def _sentence_dict(s: AnswerSentence) -> dict:
         "citation": s.citation,
         "location": s.location,
         "score": round(s.score, 6),
+        "section": s.section,
+        "paragraph": s.paragraph,
     }
 
 
@@ -176,6 +184,8 @@ class Evidence:
     start: int
     end: int
     location: str
+    section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
+    paragraph: int
 
 
 @dataclass(frozen=True)
@@ -377,6 +387,8 @@ def answer_question(
             citation=number,
             location=location(s),
             score=score,
+            section=s.section,
+            paragraph=s.paragraph,
         )
         for number, (s, score) in enumerate(((index.sentences[sid], score) for sid, score in chosen), start=1)
     )
@@ -402,6 +414,8 @@ def _passage_result(index: Index, hit: Hit, sentences: tuple[AnswerSentence, ...
         text=p.text,
         score=hit.score,
         location=location(p),
+        section=p.section,
+        paragraph=p.paragraph,
         highlights=highlights,
     )
 
@@ -455,7 +469,14 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
             if section != MAIN:
                 title = f"Other essays' snippets listed in \u201c{title}\u201d"
             evidence = (
-                Evidence(sentence.text, sentence.start, sentence.end, location(sentence))
+                Evidence(
+                    sentence.text,
+                    sentence.start,
+                    sentence.end,
+                    location(sentence),
+                    sentence.section,
+                    sentence.paragraph,
+                )
                 if support != NOT_FOUND or note
                 else None
             )
