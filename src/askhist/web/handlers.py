@@ -46,7 +46,7 @@ class UploadView:
     viewer: str | None = None
 
 
-def lookup(assistant: Assistant):
+def lookup(assistant: Assistant) -> render.DocumentLookup:
     """``assistant.document`` for the renderers: None for a document the
     collection no longer has (an earlier turn may cite one)."""
 

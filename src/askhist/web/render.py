@@ -20,7 +20,7 @@ from ..index import DocumentInfo
 from ..uploads import MAX_UPLOAD_BYTES, AddResult, allowed_types
 
 # Document id -> the document, or None when the collection no longer has it.
-DocumentLookup = Callable[[str], "DocumentInfo | None"]
+DocumentLookup = Callable[[str], DocumentInfo | None]
 
 # CSS class and label of each support level, in the order the summary counts them.
 _BADGES = {
@@ -242,7 +242,7 @@ def render_claim_report(report: ClaimReport, document: Callable[[str], DocumentI
     for source in report.sources:
         counts[source.support] = counts.get(source.support, 0) + 1
     summary = " ".join(
-        f"<span class='badge {css}'>{counts[level]} {level}</span>" for level, (css, _) in _BADGES.items()
+        f"<span class='badge {css}'>{counts[level]} {label.lower()}</span>" for level, (css, label) in _BADGES.items()
     )
     parts = [
         "<div class='claim-report'>",
