@@ -7,6 +7,8 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -562,6 +564,11 @@ def test_upload_handler_reports_and_refreshes_the_lists(tmp_path):
     assert refused.document_list is None and refused.viewer is None
     assert len(refused.warnings) == 1 and ".exe files can't be added" in refused.warnings[0]
     assert "Not added" in refused.status
+
+
+def test_the_handlers_and_renderers_load_without_gradio():
+    code = "import sys, askhist.web.handlers, askhist.web.render; sys.exit('gradio' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 # ---------------------------------------------------------------- the app
