@@ -2,7 +2,7 @@
 
 Pipeline, one module per stage: documents -> cleaning -> chunking -> index
 (embedding, bm25) -> retrieval -> answer -> claims -> assistant (the API), with the
-command line (cli), the web app (webapp) and the evaluation (evaluation) on top.
+command line (cli), the web app (web) and the evaluation (evaluation) on top.
 
 The names below are imported on first use, so that ``askhist --help`` and
 other light commands do not pay for NumPy, SciPy and FAISS (about a second).

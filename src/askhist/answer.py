@@ -99,6 +99,8 @@ class AnswerSentence:
     citation: int
     location: str
     score: float
+    section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
+    paragraph: int  # 1-based paragraph number within the document
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class PassageResult:
     text: str
     score: float
     location: str
+    section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
+    paragraph: int  # 1-based paragraph number where the passage starts
     highlights: tuple[tuple[int, int], ...] = ()  # spans in file offsets
 
 
@@ -151,6 +155,8 @@ class Answer:
                     "text": p.text,
                     "score": round(p.score, 6),
                     "location": p.location,
+                    "section": p.section,
+                    "paragraph": p.paragraph,
                 }
                 for p in self.passages
             ],
@@ -169,6 +175,8 @@ def _sentence_dict(s: AnswerSentence) -> dict:
         "citation": s.citation,
         "location": s.location,
         "score": round(s.score, 6),
+        "section": s.section,
+        "paragraph": s.paragraph,
     }
 
 
@@ -327,6 +335,8 @@ def answer_question(
             citation=number,
             location=location(s),
             score=score,
+            section=s.section,
+            paragraph=s.paragraph,
         )
         for number, (s, score) in enumerate(((index.sentences[sid], score) for sid, score in chosen), start=1)
     )
@@ -352,5 +362,7 @@ def _passage_result(index: Index, hit: Hit, sentences: tuple[AnswerSentence, ...
         text=p.text,
         score=hit.score,
         location=location(p),
+        section=p.section,
+        paragraph=p.paragraph,
         highlights=highlights,
     )

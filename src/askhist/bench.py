@@ -195,8 +195,8 @@ def measure_serve_runs(options: Options, docs: Path, index: Path, reps: int) -> 
 def measure_serve(options: Options, docs: Path, index: Path, timeout: float = 180) -> dict:
     """``askhist serve`` from process start until the HTTP root answers 200,
     and until the Gradio API endpoint ``ask`` returns its first answer."""
-    if importlib.util.find_spec("askhist.webapp") is None:
-        return {"skipped": "askhist.webapp is not there yet"}
+    if importlib.util.find_spec("askhist.web.app") is None:
+        return {"skipped": "askhist.web.app is not there yet"}
     try:
         from gradio_client import Client
     except ImportError:

@@ -34,6 +34,8 @@ class Evidence:
     start: int
     end: int
     location: str
+    section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
+    paragraph: int
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,14 @@ def check_claim(claim: str, index: Index, retriever: Retriever, settings: Answer
             if section != MAIN:
                 title = f"Other essays' snippets listed in \u201c{title}\u201d"
             evidence = (
-                Evidence(sentence.text, sentence.start, sentence.end, location(sentence))
+                Evidence(
+                    sentence.text,
+                    sentence.start,
+                    sentence.end,
+                    location(sentence),
+                    sentence.section,
+                    sentence.paragraph,
+                )
                 if support != NOT_FOUND or note
                 else None
             )

@@ -148,7 +148,7 @@ def cmd_squad(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .webapp import serve
+    from .web.app import serve
 
     return serve(args)
 

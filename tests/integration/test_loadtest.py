@@ -20,7 +20,7 @@ from .conftest import ROOT, SEEDS, stop_process
 
 pytest.importorskip("httpx")
 pytest.importorskip("psutil")
-if importlib.util.find_spec("askhist.webapp") is None:
+if importlib.util.find_spec("askhist.web.app") is None:
     pytest.skip("the web app is not there yet", allow_module_level=True)
 
 CLIENTS = 50

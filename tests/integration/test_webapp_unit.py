@@ -1,5 +1,5 @@
 """The web app without a browser: upload checks, safe file names, HTML escaping,
-source context, and the Gradio app's API endpoints."""
+source context, the event handlers, and the Gradio app's API endpoints."""
 
 from __future__ import annotations
 
@@ -7,13 +7,18 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
 from askhist.answer import Answer, AnswerSentence, PassageResult
-from askhist.claims import ClaimReport, Evidence, SourceSupport
+from askhist.assistant import InputError
+from askhist.claims import NOT_FOUND, PARTLY, SUPPORTED, ClaimReport, Evidence, SourceSupport
+from askhist.cleaning import MAIN
 from askhist.documents import DocumentError
 from askhist.uploads import (
     MAX_NAME_CHARS,
@@ -27,15 +32,14 @@ from askhist.uploads import (
     save_upload,
     validate_upload,
 )
-from askhist.webapp import (
-    ANSWER_CONCURRENCY,
-    QUEUE_MAX_SIZE,
+from askhist.web import handlers
+from askhist.web.render import (
     citation_line,
     context_span,
     conversation_html,
-    error_turn_html,
     esc,
     highlighted,
+    intro_html,
     plain_location,
     problem_html,
     quoted,
@@ -331,12 +335,16 @@ def _assert_inert(page: str) -> None:
     assert "&lt;script&gt;" in page
 
 
-def _answer(text: str = f"The quote {EVIL} is here.") -> tuple[Answer, dict]:
+def _answer(
+    text: str = f"The quote {EVIL} is here.", section: str = MAIN, question: str = f"Question {EVIL}?"
+) -> tuple[Answer, dict]:
     doc_text = f"Before it. {text} After it."
     start = doc_text.index(text)
-    sentence = AnswerSentence(text, "evil.txt", f"Title {EVIL}", start, start + len(text), 1, "paragraph 1", 0.9)
-    passage = PassageResult("evil.txt", f"Title {EVIL}", 0, len(doc_text), doc_text, 0.5, "paragraph 1")
-    answer = Answer(f"Question {EVIL}?", False, (sentence,), (passage,), context=f"earlier {EVIL}")
+    sentence = AnswerSentence(
+        text, "evil.txt", f"Title {EVIL}", start, start + len(text), 1, "paragraph 1", 0.9, section, 1
+    )
+    passage = PassageResult("evil.txt", f"Title {EVIL}", 0, len(doc_text), doc_text, 0.5, "paragraph 1", section, 1)
+    answer = Answer(question, False, (sentence,), (passage,), context=f"earlier {EVIL}")
     docs = {"evil.txt": FakeDoc("evil.txt", f"Title {EVIL}", doc_text, "x", f"Description {EVIL}")}
     return answer, docs
 
@@ -347,7 +355,7 @@ def test_esc_escapes_quotes_for_attributes():
 
 def test_answers_escape_question_quote_title_and_source_text():
     answer, docs = _answer()
-    page = render_answer(0, answer, docs.__getitem__)
+    page = render_answer(0, answer, docs.get)
     _assert_inert(page)
     assert "<mark>The quote &lt;script&gt;" in page
     assert page.count("&lt;script&gt;") >= 5  # question, context, quote, title, passage
@@ -356,23 +364,25 @@ def test_answers_escape_question_quote_title_and_source_text():
 def test_abstained_answers_escape_nearest_passages():
     answer, docs = _answer()
     abstained = Answer(answer.question, True, (), answer.passages, message="no")
-    page = render_answer(3, abstained, docs.__getitem__)
+    page = render_answer(3, abstained, docs.get)
     _assert_inert(page)
     assert "don't answer this question" in page
 
 
+def _evidence(answer: Answer, section: str = MAIN) -> Evidence:
+    s = answer.sentences[0]
+    return Evidence(s.text, s.start, s.end, "paragraph 1", section, s.paragraph)
+
+
 def test_claim_report_escapes_everything_including_the_copy_attribute():
     answer, docs = _answer()
-    s = answer.sentences[0]
-    evidence = Evidence(s.text, s.start, s.end, "paragraph 1")
+    evidence = _evidence(answer)
     report = ClaimReport(
         f"Claim {EVIL}",
         (
-            SourceSupport("evil.txt", f"Title {EVIL}", "main", "supported", 0.9, evidence),
-            SourceSupport(
-                "evil.txt", "Other essays", "related", "partly supported", 0.5, evidence, note=f"gives {EVIL}"
-            ),
-            SourceSupport("evil.txt", f"Title {EVIL}", "main", "not found", 0.1, None),
+            SourceSupport("evil.txt", f"Title {EVIL}", MAIN, SUPPORTED, 0.9, evidence),
+            SourceSupport("evil.txt", "Other essays", "related", PARTLY, 0.5, evidence, note=f"gives {EVIL}"),
+            SourceSupport("evil.txt", f"Title {EVIL}", MAIN, NOT_FOUND, 0.1, None),
         ),
     )
     page = render_claim_report(report, docs.__getitem__)
@@ -385,15 +395,57 @@ def test_claim_report_escapes_everything_including_the_copy_attribute():
 
 
 def test_documents_and_messages_are_escaped():
-    _, docs = _answer()
+    answer, docs = _answer()
     for page in (
         render_document_list(list(docs.values())),
         render_document(docs["evil.txt"]),
-        error_turn_html(0, f"Q {EVIL}", f"Message {EVIL}"),
         problem_html(f"Problem {EVIL}"),
         render_upload_result(AddResult(added=[("x", f"T {EVIL}")], refused=[f"R {EVIL}"], notes=[f"N {EVIL}"])),
-        conversation_html([{"html": render_answer(0, _answer()[0], docs.__getitem__)}]),
+        conversation_html([answer], docs.get),
     ):
+        _assert_inert(page)
+
+
+# ---------------------------------------------------------------- where a sentence is
+
+
+def test_plain_location_names_other_writers():
+    assert plain_location(MAIN, 4) == "paragraph 4"
+    related = plain_location("related-3", 23)
+    assert related.startswith("paragraph 23") and "someone else's essay" in related
+
+
+def test_where_a_sentence_is_comes_from_its_fields_not_its_location_text():
+    # The location text says the opposite of the fields: the page must follow the fields.
+    answer, docs = _answer()
+    s, p = answer.sentences[0], answer.passages[0]
+    related = replace(
+        answer,
+        sentences=(replace(s, section="related-2", paragraph=7, location="paragraph 1"),),
+        passages=(replace(p, section="related-2", paragraph=7),),
+    )
+    main = replace(answer, sentences=(replace(s, location="snippet 2 of another essay, paragraph 9"),))
+    assert "tag-other" not in render_answer(0, main, docs.get)
+    assert "paragraph 1</span>" in render_answer(0, main, docs.get)
+    page = render_answer(0, related, docs.get)
+    assert "tag-other" in page and "paragraph 7, in a snippet of someone else" in page
+    nearest = render_answer(0, replace(related, abstained=True, sentences=()), docs.get)
+    assert "tag-other" in nearest and "paragraph 7, in a snippet" in nearest
+
+    report = ClaimReport(
+        "c", (SourceSupport("evil.txt", "T", "related", SUPPORTED, 0.9, _evidence(related, "related-2")),)
+    )
+    page = render_claim_report(report, docs.__getitem__)
+    assert "Found in paragraph 7, in a snippet of someone else" in page
+    assert "related-note" in page
+
+
+def test_an_earlier_turn_whose_file_changed_shows_only_its_quote():
+    answer, docs = _answer()
+    changed = {"evil.txt": replace(docs["evil.txt"], text="Entirely different text now, longer than before.")}
+    for lookup in (changed.get, {}.get):
+        page = render_answer(0, answer, lookup)
+        assert f"<div class='passage'><mark>{esc(answer.sentences[0].text)}</mark></div>" in page
         _assert_inert(page)
 
 
@@ -428,29 +480,108 @@ def test_citation_line_and_quotes():
     assert quoted("“Already quoted.”") == "“Already quoted.”"
 
 
-def test_plain_location_names_other_writers():
-    assert plain_location("paragraph 4") == "paragraph 4"
-    assert "someone else's essay" in plain_location("snippet 3 of another essay (listed at the end), paragraph 23")
+# ---------------------------------------------------------------- the event handlers
+
+
+class StubAssistant(FakeAssistant):
+    """Answers every question with a copy of ``answer`` and records the history it was given."""
+
+    def __init__(self, answer: Answer, docs):
+        super().__init__(docs)
+        self.answer = answer
+        self.histories: list[list[str]] = []
+
+    def document(self, doc_id):
+        for doc in self.docs:
+            if doc.doc_id == doc_id:
+                return doc
+        raise InputError(f"no document named {doc_id!r} in the collection")
+
+    def ask(self, question, history=None):
+        if not question.strip(" ?"):
+            raise InputError("the question has no words in it")
+        self.histories.append(list(history or []))
+        return replace(self.answer, question=question)
+
+    def check(self, claim):
+        if not claim.strip():
+            raise InputError("please type a claim: it is empty")
+        return ClaimReport(claim, ())
+
+
+def _stub() -> StubAssistant:
+    answer, docs = _answer()
+    return StubAssistant(answer, list(docs.values()))
+
+
+def test_a_conversation_is_its_answers_rendered_on_demand():
+    assistant = _stub()
+    first = handlers.ask(assistant, "First question?", [])
+    second = handlers.ask(assistant, "Second question?", first.turns)
+    assert [turn.question for turn in second.turns] == ["First question?", "Second question?"]
+    assert all(isinstance(turn, Answer) for turn in second.turns)
+    assert assistant.histories == [[], ["First question?"]]
+    assert second.page == conversation_html(second.turns, assistant.document)
+    assert "id='turn-1'" in second.page and "ask-1-1" in second.page
+    assert (second.question, second.notice, second.warning, second.examples_visible) == ("", "", "", False)
+    assert handlers.conversation(assistant, ()).page == intro_html()
+    assert handlers.conversation(assistant, ()).examples_visible
+
+
+def test_a_refused_question_keeps_the_conversation_and_says_why():
+    assistant = _stub()
+    before = handlers.ask(assistant, "First question?", [])
+    view = handlers.ask(assistant, "???", before.turns)
+    assert view.turns == before.turns and view.page == before.page
+    assert view.question == "???"
+    assert view.warning == "The question has no words in it"
+    assert view.notice == problem_html(view.warning)
+
+
+def test_claim_and_document_handlers():
+    assistant = _stub()
+    page, warning = handlers.check(assistant, "Stalin became General Secretary in 1922")
+    assert "claim-report" in page and warning == ""
+    page, warning = handlers.check(assistant, "  ")
+    assert warning == "Please type a claim: it is empty" and page == problem_html(warning)
+    assert handlers.show_document(assistant, "evil.txt") == render_document(assistant.document("evil.txt"))
+    assert handlers.show_document(assistant, None) == render_document(None)
+    assert "No document named" in handlers.show_document(assistant, "missing.txt")
+
+
+def test_upload_handler_reports_and_refreshes_the_lists(tmp_path):
+    assistant = _stub()
+    assert handlers.upload(assistant, tmp_path / "uploads", []).status == render_upload_result(AddResult())
+    (tmp_path / "x.exe").write_bytes(b"MZ")
+    refused = handlers.upload(assistant, tmp_path / "uploads", [tmp_path / "x.exe"])
+    assert refused.document_list is None and refused.viewer is None
+    assert len(refused.warnings) == 1 and ".exe files can't be added" in refused.warnings[0]
+    assert "Not added" in refused.status
+
+
+def test_the_handlers_and_renderers_load_without_gradio():
+    code = "import sys, askhist.web.handlers, askhist.web.render; sys.exit('gradio' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 # ---------------------------------------------------------------- the app
 
 
 def test_app_exposes_named_ask_and_check_endpoints(tmp_path):
-    from askhist.webapp import build_app
+    from askhist.web.app import ANSWER_CONCURRENCY, QUEUE_MAX_SIZE, build_app
 
-    answer, docs = _answer()
-
-    class Stub(FakeAssistant):
-        def ask(self, question, history=None):
-            return answer
-
-        def check(self, claim):
-            return ClaimReport(claim, ())
-
-    demo = build_app(Stub(list(docs.values())), tmp_path / "uploads")
+    demo = build_app(_stub(), tmp_path / "uploads")
     endpoints = demo.get_api_info()["named_endpoints"]
     assert set(endpoints) == {"/ask", "/check"}  # the UI's own events stay private
     assert [p["parameter_name"] for p in endpoints["/ask"]["parameters"]] == ["question", "history"]
     assert demo._queue.max_size == QUEUE_MAX_SIZE
     assert demo._queue.default_concurrency_limit == ANSWER_CONCURRENCY
+
+
+def test_the_page_style_and_script_are_the_packaged_static_files():
+    from askhist.web import app
+
+    static = Path(app.__file__).parent / "static"
+    assert app.launch_options()["css"] == (static / "app.css").read_text(encoding="utf-8")
+    assert app.JS_ON_LOAD == (static / "app.js").read_text(encoding="utf-8")
+    assert ".askhist-html" in app.CSS and "a.cite" in app.JS_ON_LOAD

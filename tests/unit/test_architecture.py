@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("assistant",),
     ("uploads",),
     ("frontend",),
-    ("evaluation", "web", "webapp", "cli"),
+    ("evaluation", "web", "cli"),
 )
 FRONT_ENDS = frozenset(LAYERS[-1])
 DISPATCHER = "cli"  # imports the other front ends; nothing imports it

@@ -1,0 +1,273 @@
+"""The web app's page: Gradio components wired to :mod:`askhist.web.handlers`,
+and ``askhist serve``.
+
+Four tabs: ask a question (chat with citations that open the source passage),
+check a claim (for teachers), read the sources, add a document. The page's
+own events are private; the Gradio API exposes two JSON endpoints, ``/ask``
+and ``/check``. The style and the page script are package data
+(``static/app.css``, ``static/app.js``), read once when this module loads.
+"""
+
+import os
+import sys
+import threading
+from importlib import resources
+from pathlib import Path
+
+import gradio as gr
+
+from ..assistant import Assistant, InputError
+from ..callbacks import LogFn
+from ..frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
+from ..uploads import remove_stale_temp_files
+from . import handlers, render
+
+# Gradio refuses bigger request bodies itself; the upload check gives the friendly message.
+GRADIO_MAX_FILE_SIZE = "25mb"
+# Questions and claims run the model: as many at once as there are cores (see README).
+ANSWER_CONCURRENCY = 2
+QUEUE_MAX_SIZE = 64
+# Gradio keeps per-session state; API clients without a session each add one.
+# Bound it so a long day of API calls cannot grow the server towards Gradio's
+# default of 10,000 sessions.
+STATE_SESSION_CAPACITY = 1000
+
+def _static(name: str) -> str:
+    """A file of the package's static/ folder."""
+    return (resources.files(__package__) / "static" / name).read_text(encoding="utf-8")
+
+
+CSS = _static("app.css")
+JS_ON_LOAD = _static("app.js")
+
+
+def _html_block(value: str = "", **kwargs) -> gr.HTML:
+    """An HTML block of askhist's output, with the page script (static/app.js) running in it."""
+    return gr.HTML(value, js_on_load=JS_ON_LOAD, elem_classes=["askhist-html"], **kwargs)
+
+
+def _warn(message: str) -> None:
+    """A warning pop-up. Gradio renders its text as (sanitised) HTML, so escape
+    it: messages can hold a file name, which may contain markup."""
+    gr.Warning(render.esc(message))
+
+
+def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda message: None) -> gr.Blocks:
+    """The Gradio Blocks app for one loaded assistant."""
+    upload_dir = Path(upload_dir)
+
+    # ----- chat: the state is the list of the conversation's answers -----
+    def shown(view: handlers.ChatView) -> tuple:
+        if view.warning:
+            _warn(view.warning)
+        return view.page, list(view.turns), view.question, view.notice, gr.update(visible=view.examples_visible)
+
+    def chat_turn(question: str, turns: list) -> tuple:
+        return shown(handlers.ask(assistant, question, turns))
+
+    def example_turn(question: str):
+        return lambda turns: chat_turn(question, turns)
+
+    def new_conversation() -> tuple:
+        return shown(handlers.conversation(assistant, ()))
+
+    # ----- claim -----
+    def claim_report(claim: str) -> str:
+        page, warning = handlers.check(assistant, claim)
+        if warning:
+            _warn(warning)
+        return page
+
+    # ----- sources -----
+    def open_document(event: gr.EventData) -> str:
+        # The card's button sends {"doc": id} (static/app.js); a request without it shows the placeholder.
+        try:
+            doc_id = event.doc
+        except (AttributeError, TypeError):
+            doc_id = None
+        return handlers.show_document(assistant, doc_id)
+
+    # ----- uploads -----
+    def upload(files, progress=gr.Progress()) -> tuple:
+        paths = [files] if isinstance(files, (str, Path)) else list(files or [])
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress((done, total), desc=f"Updating the index ({stage} new passages)", unit="texts")
+
+        if paths:
+            progress(0, desc="Checking the file")
+        view = handlers.upload(assistant, upload_dir, paths, log=log, progress=report)
+        for warning in view.warnings:
+            _warn(warning)
+        unchanged = gr.update()
+        return (
+            view.status,
+            None,
+            unchanged if view.document_list is None else view.document_list,
+            unchanged if view.viewer is None else view.viewer,
+        )
+
+    # ----- JSON API -----
+    def api_ask(question: str, history: list[str] | None = None) -> dict:
+        """Answer a question with quoted, cited sentences (or abstain). `history`: earlier questions, oldest first."""
+        try:
+            return assistant.ask(question, history=list(history or [])).to_dict()
+        except InputError as exc:
+            raise gr.Error(render.friendly_error(exc)) from None
+
+    def api_check(claim: str) -> dict:
+        """Which sources support a claim, each with its best sentence."""
+        try:
+            return assistant.check(claim).to_dict()
+        except InputError as exc:
+            raise gr.Error(render.friendly_error(exc)) from None
+
+    private = {"api_visibility": "private"}
+    answer_group = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
+
+    with gr.Blocks(title="askhist \u2014 ask the history sources", delete_cache=(3600, 3600)) as demo:
+        gr.HTML(
+            "<div class='askhist-header'><h1>askhist</h1>"
+            "<p>Ask questions about the history sources. Every answer is quoted from the documents, "
+            "with a number showing where it comes from.</p></div>",
+            js_on_load=None,
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask a question", id="ask", elem_id="tab-ask"):
+                turns = gr.State([])
+                chat = _html_block(render.intro_html(), elem_id="chat-log")
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        show_label=False,
+                        container=False,
+                        placeholder="Type a question, e.g. Why did Trotsky lose the power struggle?",
+                        elem_id="question-box",
+                        scale=6,
+                        max_length=2000,
+                        autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask-button")
+                chat_notice = _html_block("", elem_id="chat-notice")
+                with gr.Column(elem_id="examples") as examples:
+                    gr.HTML("<span id='examples-label'>Not sure what to ask? Try one of these:</span>")
+                    with gr.Row():
+                        example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS]
+                with gr.Row():
+                    reset = gr.Button(
+                        "Start a new conversation",
+                        size="sm",
+                        variant="secondary",
+                        elem_id="new-chat",
+                        scale=0,
+                        min_width=230,
+                    )
+                outputs = [chat, turns, question, chat_notice, examples]
+                asked = {**private, **answer_group, "show_progress": "minimal"}
+                question.submit(chat_turn, [question, turns], outputs, **asked)
+                ask_button.click(chat_turn, [question, turns], outputs, **asked)
+                for button, text in zip(example_buttons, EXAMPLE_QUESTIONS):
+                    button.click(example_turn(text), [turns], outputs, **asked)
+                reset.click(new_conversation, None, outputs, **private)
+
+            with gr.Tab("Check a claim", id="check", elem_id="tab-check"):
+                gr.HTML(
+                    "<p class='askhist-html'>For teachers: paste a claim to see, source by source, whether it "
+                    "is <b>supported</b>, <b>partly supported</b> or <b>not found</b>, with the best quote and "
+                    "a citation to copy.</p>"
+                )
+                with gr.Row(equal_height=True):
+                    claim = gr.Textbox(
+                        show_label=False,
+                        container=False,
+                        placeholder="Paste a claim, e.g. Stalin became General Secretary in 1922",
+                        elem_id="claim-box",
+                        scale=6,
+                        max_length=2000,
+                    )
+                    check_button = gr.Button("Check", variant="primary", scale=1, min_width=90, elem_id="check-button")
+                gr.Examples([[c] for c in EXAMPLE_CLAIMS], inputs=[claim], label="Example claims")
+                report = _html_block("", elem_id="claim-report")
+                checked = {**private, **answer_group, "show_progress": "minimal"}
+                claim.submit(claim_report, [claim], [report], **checked)
+                check_button.click(claim_report, [claim], [report], **checked)
+
+            with gr.Tab("Sources", id="sources", elem_id="tab-sources"):
+                gr.HTML("<p class='askhist-html'>These are the documents askhist answers from.</p>")
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        doc_list = _html_block(handlers.document_list(assistant), elem_id="doc-list")
+                    with gr.Column(scale=3, elem_id="doc-view-column"):
+                        viewer = _html_block(render.render_document(None), elem_id="doc-view")
+                doc_list.click(open_document, None, [viewer], **private, show_progress="hidden")
+
+            with gr.Tab("Add a document", id="add", elem_id="tab-add"):
+                gr.HTML(render.upload_help_html())
+                files = gr.File(
+                    label="Drop a file here or click to choose",
+                    file_count="multiple",
+                    type="filepath",
+                    elem_id="upload-box",
+                )
+                upload_status = _html_block("", elem_id="upload-status")
+                files.upload(
+                    upload,
+                    [files],
+                    [upload_status, files, doc_list, viewer],
+                    **private,
+                    concurrency_id="upload",
+                    concurrency_limit=1,
+                )
+
+        gr.api(api_ask, api_name="ask", **answer_group)
+        gr.api(api_check, api_name="check", **answer_group)
+        # The page always starts with the current collection (uploads made by others included).
+        demo.load(lambda: handlers.document_list(assistant), None, [doc_list], **private)
+    demo.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+    return demo
+
+
+def launch_options() -> dict:
+    """Arguments for ``demo.launch`` besides host and port."""
+    theme = gr.themes.Soft(
+        font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
+    return {
+        "css": CSS,
+        "theme": theme,
+        "max_file_size": GRADIO_MAX_FILE_SIZE,
+        "ssr_mode": False,
+        "footer_links": ["api"],
+        "show_error": True,
+        "state_session_capacity": STATE_SESSION_CAPACITY,
+    }
+
+
+def _warm_up(assistant: Assistant) -> None:
+    try:
+        assistant.ask(EXAMPLE_QUESTIONS[0])
+    except Exception:  # a warm-up must never take the server down
+        pass
+
+
+def serve(args) -> int:
+    """``askhist serve``: load (or build) the index, then start the web app."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    upload_dir = Path(args.data) / "uploads"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(upload_dir)
+    assistant = load_assistant(args)  # the documents and the uploads folder
+    log(f"{len(assistant.documents())} documents ready; uploads are kept in {upload_dir}")
+    demo = build_app(assistant, upload_dir, log=log)
+    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **launch_options())
+    print(f"askhist is ready: open {demo.local_url} in your browser (Ctrl+C to stop)", flush=True)
+    # The first query pays for lazy set-up in torch; pay it now rather than on a student's first question.
+    threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
+    sys.stdout.flush()
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0

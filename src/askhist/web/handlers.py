@@ -1,0 +1,128 @@
+"""What the web app does on each event, as plain functions: the assistant and
+the session's state in, data and HTML out.
+
+Nothing here knows Gradio (``app.py`` wires these functions to the page), so
+every path runs in a unit test with a stand-in assistant. A conversation is
+kept as data, the answers of its earlier turns, and rendered when shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..answer import Answer
+from ..assistant import Assistant, InputError
+from ..callbacks import LogFn, ProgressFn
+from ..documents import DocumentError
+from ..index import DocumentInfo
+from ..uploads import AddResult, add_files
+from . import render
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """The "Ask a question" tab after an event."""
+
+    turns: tuple[Answer, ...]  # the conversation so far, oldest first: the session's state
+    page: str  # the conversation as HTML
+    question: str = ""  # what stays in the question box: a refused question, to fix
+    notice: str = ""  # HTML under the question box: why a question was refused
+    warning: str = ""  # the same reason as a message for a pop-up
+
+    @property
+    def examples_visible(self) -> bool:
+        """Example questions are offered on an empty conversation only."""
+        return not self.turns
+
+
+@dataclass(frozen=True)
+class UploadView:
+    """The "Add a document" tab after an upload; ``None`` leaves a part as it is."""
+
+    status: str
+    warnings: tuple[str, ...] = ()
+    document_list: str | None = None
+    viewer: str | None = None
+
+
+def lookup(assistant: Assistant) -> render.DocumentLookup:
+    """``assistant.document`` for the renderers: None for a document the
+    collection no longer has (an earlier turn may cite one)."""
+
+    def document(doc_id: str) -> DocumentInfo | None:
+        try:
+            return assistant.document(doc_id)
+        except InputError:
+            return None
+
+    return document
+
+
+def conversation(assistant: Assistant, turns: Sequence[Answer]) -> ChatView:
+    """A conversation as it stands (the intro when it is empty)."""
+    turns = tuple(turns)
+    return ChatView(turns, render.conversation_html(turns, lookup(assistant)))
+
+
+def ask(assistant: Assistant, question: str, turns: Sequence[Answer]) -> ChatView:
+    """Answer a question as the next turn of a conversation; the earlier
+    questions are its history. A question that can't be asked leaves the
+    conversation as it was and says why."""
+    turns = tuple(turns)
+    try:
+        answer = assistant.ask(question, history=[turn.question for turn in turns])
+    except InputError as exc:
+        message = render.friendly_error(exc)
+        unchanged = conversation(assistant, turns)
+        return ChatView(turns, unchanged.page, question, render.problem_html(message), message)
+    return conversation(assistant, (*turns, answer))
+
+
+def check(assistant: Assistant, claim: str) -> tuple[str, str]:
+    """The claim report as HTML, and a warning message ("" when the claim could be checked)."""
+    try:
+        report = assistant.check(claim)
+    except InputError as exc:
+        message = render.friendly_error(exc)
+        return render.problem_html(message), message
+    return render.render_claim_report(report, assistant.document), ""
+
+
+def show_document(assistant: Assistant, doc_id: object) -> str:
+    """One document to read, the placeholder for none, or why it can't be shown."""
+    if not doc_id:
+        return render.render_document(None)
+    try:
+        return render.render_document(assistant.document(str(doc_id)))
+    except InputError as exc:
+        return render.problem_html(render.friendly_error(exc))
+
+
+def document_list(assistant: Assistant) -> str:
+    return render.render_document_list(assistant.documents())
+
+
+def upload(
+    assistant: Assistant,
+    upload_dir: Path,
+    paths: Sequence[str | Path],
+    log: LogFn = lambda message: None,
+    progress: ProgressFn | None = None,
+) -> UploadView:
+    """Add uploaded files to the collection. When one is added, the document
+    list is redrawn and the first new document opened."""
+    if not paths:
+        return UploadView(render.render_upload_result(AddResult()))
+    try:
+        result = add_files(assistant, upload_dir, paths, log=log, progress=progress)
+    except DocumentError as exc:
+        message = render.friendly_error(exc)
+        return UploadView(render.problem_html(message), (message,))
+    warnings = tuple(render.friendly_error(Exception(message)) for message in result.refused)
+    status = render.render_upload_result(result)
+    if not result.added:
+        return UploadView(status, warnings)
+    first = result.added[0][0]
+    return UploadView(status, warnings, document_list(assistant), show_document(assistant, first))
