@@ -19,6 +19,7 @@ from .chunking import Sentence
 from .cleaning import MAIN, section_label
 from .index import Index
 from .retrieval import Hit, Query, Retriever
+from .timing import Timings, stopwatch
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -344,10 +345,31 @@ def answer_question(
     retriever: Retriever,
     settings: AnswerSettings,
     top_k: int = 5,
+    timings: Timings | None = None,
 ) -> Answer:
-    """Retrieve passages for a query and answer with cited sentences (or abstain)."""
-    vector = retriever.query_vector(query)
-    hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector)
+    """Retrieve passages for a query and answer with cited sentences (or abstain).
+
+    ``timings``, if given, gets the seconds of each stage added in (see
+    ``Retriever.search``, plus answer_selection).
+    """
+    with stopwatch(timings, "query_encoding"):
+        vector = retriever.query_vector(query)
+    hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector, timings=timings)
+    with stopwatch(timings, "answer_selection"):
+        return _answer_from_hits(question, query, vector, hits, index, retriever, settings, top_k)
+
+
+def _answer_from_hits(
+    question: str,
+    query: Query,
+    vector: np.ndarray,
+    hits: list[Hit],
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    top_k: int,
+) -> Answer:
+    """Score the sentences of the best passages and choose the answer."""
     scorer = Scorer(index, retriever, settings)
     candidates: list[int] = []
     context: list[float] = []
@@ -420,14 +442,26 @@ def _statements(index: Index) -> np.ndarray:
     return mask
 
 
-def check_claim(claim: str, index: Index, retriever: Retriever, settings: AnswerSettings) -> ClaimReport:
+def check_claim(
+    claim: str, index: Index, retriever: Retriever, settings: AnswerSettings, timings: Timings | None = None
+) -> ClaimReport:
     """For every source, whether it supports the claim and its best sentence.
 
     Snippets of other essays listed inside a file are a source of their own
-    (section "related"), never credited to the host essay.
+    (section "related"), never credited to the host essay. ``timings``, if
+    given, gets the seconds of query_encoding and claim_scoring added in.
     """
     query = Query(claim)
-    vector = retriever.query_vector(query)
+    with stopwatch(timings, "query_encoding"):
+        vector = retriever.query_vector(query)
+    with stopwatch(timings, "claim_scoring"):
+        return _claim_report(claim, query, vector, index, retriever, settings)
+
+
+def _claim_report(
+    claim: str, query: Query, vector: np.ndarray, index: Index, retriever: Retriever, settings: AnswerSettings
+) -> ClaimReport:
+    """Score every sentence against the claim and judge each source by its best one."""
     scorer = Scorer(index, retriever, settings)
     terms = scorer.weighted_terms(query)
     # Every sentence is scored at once (in slices, to bound memory), then each
