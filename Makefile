@@ -25,13 +25,13 @@ serve: $(STAMP)
 	$(BIN)/askhist serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 eval: $(STAMP)
 	$(BIN)/askhist eval --report eval/report
 
 bench: $(STAMP)
-	$(BIN)/askhist bench
+	$(BIN)/python -m bench
 
 test: $(STAMP) browser lint
 	$(BIN)/pytest
