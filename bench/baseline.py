@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from askhist.answer import AnswerSettings, is_statement
+from askhist.text import tokenize
 from askhist.timing import stopwatch
 
 from .questions import load_questions
@@ -28,8 +30,6 @@ class NaiveAssistant:
         import faiss
         from rank_bm25 import BM25Okapi
 
-        from askhist.text import tokenize
-
         self.passages, self.sentences, self.encoder = passages, sentences, encoder
         self.bm25 = BM25Okapi([tokenize(p.text) or [""] for p in passages])
         self.dense = faiss.IndexFlatIP(passage_vectors.shape[1])
@@ -37,9 +37,6 @@ class NaiveAssistant:
 
     def ask(self, question: str, timings: dict[str, float], depth: int = 50, k: int = 5) -> list[tuple[int, float]]:
         """The best 3 sentences of the top ``k`` passages, with their scores."""
-        from askhist.answer import AnswerSettings, is_statement
-        from askhist.text import tokenize
-
         with stopwatch(timings, "query_encoding"):
             vector = self.encoder.encode([question])[0]
         with stopwatch(timings, "bm25"):
