@@ -26,13 +26,13 @@ serve: $(STAMP)
 	$(BIN)/askhist serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 eval: $(STAMP)
 	$(BIN)/askhist eval --report eval/report
 
 bench: $(STAMP)
-	$(BIN)/askhist bench
+	$(BIN)/python -m bench
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m unit -q

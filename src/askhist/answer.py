@@ -19,6 +19,7 @@ from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
 from .retrieval import CONTEXT_WEIGHT, Hit, Query, Retriever
+from .timing import Timings, stopwatch
 
 NO_ANSWER = "The sources don't answer this question. The passages below are the closest they come."
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
@@ -303,10 +304,31 @@ def answer_question(
     retriever: Retriever,
     settings: AnswerSettings,
     top_k: int = 5,
+    timings: Timings | None = None,
 ) -> Answer:
-    """Retrieve passages for a query and answer with cited sentences (or abstain)."""
-    vector = retriever.query_vector(query)
-    hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector)
+    """Retrieve passages for a query and answer with cited sentences (or abstain).
+
+    ``timings``, if given, gets the seconds of each stage added in (see
+    ``Retriever.search``, plus answer_selection).
+    """
+    with stopwatch(timings, "query_encoding"):
+        vector = retriever.query_vector(query)
+    hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector, timings=timings)
+    with stopwatch(timings, "answer_selection"):
+        return _answer_from_hits(question, query, vector, hits, index, retriever, settings, top_k)
+
+
+def _answer_from_hits(
+    question: str,
+    query: Query,
+    vector: np.ndarray,
+    hits: list[Hit],
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    top_k: int,
+) -> Answer:
+    """Score the sentences of the best passages and choose the answer."""
     scorer = Scorer(index, retriever, settings)
     candidates: list[int] = []
     context: list[float] = []

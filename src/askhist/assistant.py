@@ -36,6 +36,7 @@ from .index import (
 )
 from .retrieval import RetrievalSettings, Retriever, make_query
 from .text import clean_user_text
+from .timing import Timings
 
 MAX_QUESTION_CHARS = 2000
 
@@ -193,12 +194,19 @@ class Assistant:
     def index(self) -> Index:
         return self._state[0]
 
-    def ask(self, question: str, history: Sequence[str] | None = None, top_k: int = 5) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] | None = None,
+        top_k: int = 5,
+        timings: Timings | None = None,
+    ) -> Answer:
         """Answer a question with quoted, cited sentences, or abstain.
 
         ``history`` holds the conversation's earlier questions, oldest first;
         a follow-up ("and what about Bukharin?") is read together with the
-        one before it.
+        one before it. ``timings``, if given, gets the seconds of each stage
+        added in: query_encoding, bm25, dense_search, fusion, answer_selection.
         """
         question = validate_text(question)
         if top_k < 1:
@@ -206,13 +214,17 @@ class Assistant:
         past = [clean_user_text(h) for h in (history or []) if isinstance(h, str) and clean_user_text(h)]
         index, retriever = self._state
         query = make_query(question, [p[:MAX_QUESTION_CHARS] for p in past])
-        return answer_question(question, query, index, retriever, self.settings.answer, top_k=top_k)
+        return answer_question(question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings)
 
-    def check(self, claim: str) -> ClaimReport:
-        """Which sources support a claim, each with its best sentence."""
+    def check(self, claim: str, timings: Timings | None = None) -> ClaimReport:
+        """Which sources support a claim, each with its best sentence.
+
+        ``timings``, if given, gets the seconds of query_encoding and
+        claim_scoring added in.
+        """
         claim = validate_text(claim, "claim")
         index, retriever = self._state
-        return check_claim(claim, index, retriever, self.settings.answer)
+        return check_claim(claim, index, retriever, self.settings.answer, timings=timings)
 
     def documents(self) -> list[DocumentInfo]:
         return list(self.index.documents.values())

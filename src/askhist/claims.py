@@ -18,6 +18,7 @@ from .answer import AnswerSettings, Scorer, location
 from .cleaning import MAIN
 from .index import Index
 from .retrieval import Query, Retriever
+from .timing import Timings, stopwatch
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -72,14 +73,26 @@ class ClaimReport:
 _CLAIM_SLICE = 32_768
 
 
-def check_claim(claim: str, index: Index, retriever: Retriever, settings: AnswerSettings) -> ClaimReport:
+def check_claim(
+    claim: str, index: Index, retriever: Retriever, settings: AnswerSettings, timings: Timings | None = None
+) -> ClaimReport:
     """For every source, whether it supports the claim and its best sentence.
 
     Snippets of other essays listed inside a file are a source of their own
-    (section "related"), never credited to the host essay.
+    (section "related"), never credited to the host essay. ``timings``, if
+    given, gets the seconds of query_encoding and claim_scoring added in.
     """
     query = Query(claim)
-    vector = retriever.query_vector(query)
+    with stopwatch(timings, "query_encoding"):
+        vector = retriever.query_vector(query)
+    with stopwatch(timings, "claim_scoring"):
+        return _claim_report(claim, query, vector, index, retriever, settings)
+
+
+def _claim_report(
+    claim: str, query: Query, vector: np.ndarray, index: Index, retriever: Retriever, settings: AnswerSettings
+) -> ClaimReport:
+    """Score every sentence against the claim and judge each source by its best one."""
     scorer = Scorer(index, retriever, settings)
     terms = scorer.weighted_terms(query)
     # Every sentence is scored at once (in slices, to bound memory), then each

@@ -1,4 +1,4 @@
-"""Command line: ``askhist index | ask | check | eval | squad | serve | bench``.
+"""Command line: ``askhist index | ask | check | eval | squad | serve``.
 
 A thin layer over :class:`askhist.Assistant`. Errors print one line on
 stderr and exit non-zero; there are no tracebacks for expected problems.
@@ -153,12 +153,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_cli
-
-    return run_cli(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="askhist",
@@ -211,19 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data", help="app data folder; uploads go to DATA/uploads (default: data)")
     _add_collection_args(p)
     p.set_defaults(func=cmd_serve)
-
-    p = sub.add_parser(
-        "bench",
-        help="measure speed and memory",
-        description="Measure cold starts, warm latency, index builds, memory and scaling against a naive "
-        "baseline. The bench builds its own indexes under OUT/work and never touches --index.",
-    )
-    p.add_argument("--out", default="bench/results", help="folder for the JSON results")
-    p.add_argument("--quick", action="store_true", help="small sizes only (for CI)")
-    p.add_argument("--sizes", help="scaling sizes in passages, comma-separated (default: 1000,10000,100000)")
-    p.add_argument("--no-serve", action="store_true", help="skip the askhist serve cold start")
-    _add_collection_args(p)
-    p.set_defaults(func=cmd_bench)
     return parser
 
 

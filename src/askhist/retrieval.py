@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index import Index
+from .timing import Timings, stopwatch
 
 FUSION_METHODS = ("rrf", "weighted", "bm25", "dense")
 # Up to this many sentences, dense search scans every sentence vector (~5 ms
@@ -185,17 +186,42 @@ class Retriever:
             np.array([v for _, v in ranked], dtype=np.float32),
         )
 
-    def search(self, query: Query, k: int = 10, vector: np.ndarray | None = None) -> list[Hit]:
-        """The k best passages for a query, fused as the settings say."""
+    def search(
+        self, query: Query, k: int = 10, vector: np.ndarray | None = None, timings: Timings | None = None
+    ) -> list[Hit]:
+        """The k best passages for a query, fused as the settings say.
+
+        ``timings``, if given, gets the seconds of query_encoding (unless
+        ``vector`` is given), bm25, dense_search and fusion added in.
+        """
         s = self.settings
         method = s.fusion
-        bm25_all = self.bm25_scores(query) if method != "dense" else None
-        bm25_ids = top_positive(bm25_all, s.depth) if bm25_all is not None else np.zeros(0, dtype=np.int64)
+        with stopwatch(timings, "bm25"):
+            bm25_all = self.bm25_scores(query) if method != "dense" else None
+            bm25_ids = top_positive(bm25_all, s.depth) if bm25_all is not None else np.zeros(0, dtype=np.int64)
         if method != "bm25":
-            vector = self.query_vector(query) if vector is None else vector
-            dense_ids, dense_scores = self.dense_search(vector, s.depth)
+            if vector is None:
+                with stopwatch(timings, "query_encoding"):
+                    vector = self.query_vector(query)
+            with stopwatch(timings, "dense_search"):
+                dense_ids, dense_scores = self.dense_search(vector, s.depth)
         else:
             dense_ids, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        with stopwatch(timings, "fusion"):
+            return self._fuse(bm25_all, bm25_ids, dense_ids, dense_scores, vector, k)
+
+    def _fuse(
+        self,
+        bm25_all: np.ndarray | None,
+        bm25_ids: np.ndarray,
+        dense_ids: np.ndarray,
+        dense_scores: np.ndarray,
+        vector: np.ndarray | None,
+        k: int,
+    ) -> list[Hit]:
+        """The k best of both rankings, fused as the settings say."""
+        s = self.settings
+        method = s.fusion
         bm25_rank = {int(p): r for r, p in enumerate(bm25_ids)}
         dense_rank = {int(p): r for r, p in enumerate(dense_ids)}
 

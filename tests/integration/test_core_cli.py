@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -101,6 +102,14 @@ def test_check_json_lists_every_source(collection):
         if s["evidence"]:
             text = (collection / "docs" / s["doc"]).read_text(encoding="utf-8")
             assert text[s["evidence"]["start"] : s["evidence"]["end"]] == s["evidence"]["text"]
+
+
+def test_the_commands_are_the_documented_ones():
+    """The benchmark is not a command: it lives in bench/ (``python -m bench``)."""
+    result = run("bench", "--quick")
+    assert result.returncode == 2 and "invalid choice: 'bench'" in result.stderr
+    offered = re.search(r"\(choose from (.*)\)", result.stderr).group(1)
+    assert sorted(re.findall(r"\w+", offered)) == ["ask", "check", "eval", "index", "serve", "squad"]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "askhist"
 # stages below it, never one above. Names without a module yet are slots for
 # work in progress (facts, conversation, reader, web).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("callbacks", "text", "facts"),
+    ("callbacks", "timing", "text", "facts"),
     ("cleaning", "documents"),
     ("chunking",),
     ("bm25", "termsets", "vectors", "minibert", "embedding"),
@@ -40,13 +40,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 FRONT_ENDS = frozenset(LAYERS[-1])
 DISPATCHER = "cli"  # imports the other front ends; nothing imports it
-# Modules still exempt from these rules, each with the reason.
-ALLOWED = {
-    # The benchmark patches the product to time it: removed when bench/ lands.
-    "bench": "removed when bench/ lands",
-    "bench_tasks": "removed when bench/ lands",
-    "bench_corpus": "removed when bench/ lands",
-}
+# Modules exempt from these rules, each with the reason (none today).
+ALLOWED: dict[str, str] = {}
 STAGE = {name: number for number, names in enumerate(LAYERS) for name in names}
 
 

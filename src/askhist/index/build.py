@@ -20,6 +20,7 @@ from ..chunking import ChunkingParams, Passage, Sentence, chunk_document
 from ..documents import Document
 from ..termsets import SentenceTerms
 from ..text import tokenize
+from ..timing import stopwatch
 from .manifest import new_manifest
 from .model import Index
 from .store import (
@@ -55,35 +56,45 @@ def build_index(
     """Chunk, embed and index documents, then publish the result atomically.
 
     Callers that may run concurrently should hold ``index_lock`` (the
-    assistant does, in ``open_index``).
+    assistant does, in ``open_index``). The manifest records what the build
+    did: ``encoded_now`` texts encoded and ``reused_from_cache``, and
+    ``stage_seconds`` of chunking, encoding (with the cache), bm25 and
+    writing, within ``build_seconds``.
     """
     started = time.perf_counter()
+    stages: dict[str, float] = {}
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    sentences, passages = chunk_documents(documents, chunking)
+    with stopwatch(stages, "chunking"):
+        sentences, passages = chunk_documents(documents, chunking)
 
     from ..embedding import EmbeddingCache
 
-    cache = EmbeddingCache(index_dir / "cache", encoder.identity)
-    texts = [p.text for p in passages] + [s.text for s in sentences]
-    vectors, encoded = cache.encode(texts, lambda missing: encode_batches(encoder, missing, progress))
+    with stopwatch(stages, "encoding"):
+        cache = EmbeddingCache(index_dir / "cache", encoder.identity)
+        texts = [p.text for p in passages] + [s.text for s in sentences]
+        vectors, encoded = cache.encode(texts, lambda missing: encode_batches(encoder, missing, progress))
     if not len(texts):
         vectors = np.zeros((0, encoder.dimension), dtype=np.float32)
     passage_vectors = vectors[: len(passages)]
     sentence_vectors = vectors[len(passages) :]
 
-    # Each sentence is tokenised once: a passage's tokens are its sentences'
-    # (whitespace separates them), and the sentences' word sets are stored.
-    sentence_tokens = [tokenize(s.text, **tokenizer.to_dict()) for s in sentences]
-    bm25 = BM25Index.build([_passage_tokens(p, sentences, sentence_tokens, tokenizer) for p in passages])
-    terms = SentenceTerms.build(sentence_tokens)
+    with stopwatch(stages, "bm25"):
+        # Each sentence is tokenised once: a passage's tokens are its sentences'
+        # (whitespace separates them), and the sentences' word sets are stored.
+        sentence_tokens = [tokenize(s.text, **tokenizer.to_dict()) for s in sentences]
+        bm25 = BM25Index.build([_passage_tokens(p, sentences, sentence_tokens, tokenizer) for p in passages])
+        terms = SentenceTerms.build(sentence_tokens)
 
     manifest = new_manifest(documents, encoder, chunking, tokenizer, len(passages), len(sentences), encoded)
+    manifest["reused_from_cache"] = len(set(texts)) - encoded  # distinct texts whose vectors were cached
     generation = new_generation(index_dir)
     try:
-        write_generation(
-            generation, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25, terms
-        )
+        with stopwatch(stages, "writing"):
+            write_generation(
+                generation, manifest, documents, passages, sentences, passage_vectors, sentence_vectors, bm25, terms
+            )
+        manifest["stage_seconds"] = {stage: round(seconds, 3) for stage, seconds in stages.items()}
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         atomic_write_text(generation / "manifest.json", json.dumps(manifest, indent=1))
         publish(index_dir, generation)

@@ -24,14 +24,16 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .chunking import ChunkingParams, Passage, Sentence, chunk_document
-from .documents import load_documents
-from .index import chunk_documents
+from askhist.chunking import ChunkingParams, Passage, Sentence, chunk_document
+from askhist.documents import load_documents
+from askhist.embedding import FAST_MAX_TEXTS
+from askhist.index import chunk_documents
 
 CORPUS_FORMAT = 1
 MIN_WORDS = 6
@@ -100,8 +102,7 @@ class SyntheticEncoder:
     """Vectors for the scaling corpus from a table of sentence vectors.
 
     Quacks like :class:`askhist.embedding.Encoder` (identity, dimension,
-    model, encode). ``seconds`` is the time spent inside ``encode``, which
-    the bench subtracts from build times.
+    model, encode). ``seconds`` is the time spent inside ``encode``.
     """
 
     def __init__(self, real, table: dict[str, np.ndarray]) -> None:
@@ -117,8 +118,6 @@ class SyntheticEncoder:
             self.passages[p.text] = tuple(s.text for s in sentences[p.first_sentence : p.last_sentence + 1])
 
     def encode(self, texts: Sequence[str], **kwargs) -> np.ndarray:
-        import time
-
         started = time.perf_counter()
         needed = {t for t in texts if t not in self.table and t not in self.passages}
         for text in texts:
@@ -145,8 +144,6 @@ class SyntheticEncoder:
 def _encode(encoder, texts: list[str]) -> np.ndarray:
     """Encode in batches small enough for the NumPy encoder: a few hundred
     sentences do not justify importing torch (seconds) in every bench task."""
-    from .embedding import FAST_MAX_TEXTS
-
     parts = [encoder.encode(texts[i : i + FAST_MAX_TEXTS]) for i in range(0, len(texts), FAST_MAX_TEXTS)]
     return np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), dtype=np.float32)
 
