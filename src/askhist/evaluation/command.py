@@ -54,6 +54,8 @@ def run_cli(args: argparse.Namespace) -> int:
         items = load_qa(args.qa)
     except QAFormatError as exc:
         raise _problems(f"QA file {args.qa}", exc.errors) from None
+    if args.resplit:
+        return _resplit(items, args)
     errors = validate_qa(items, args.docs)
     if errors:
         raise _problems(f"QA file {args.qa} does not match the documents in {args.docs}", errors)
@@ -100,6 +102,24 @@ def run_cli(args: argparse.Namespace) -> int:
                 _err(f"  {failure}")
             return EXIT_GATE
         _err(f"gate passed ({args.thresholds})")
+    return 0
+
+
+def _resplit(items, args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from .qa import document_texts
+    from .split import DEFAULT_SEED, resplit_file
+
+    errors = validate_qa(items, args.docs, check_split=False)
+    if errors:
+        raise _problems(f"QA file {args.qa} does not match the documents in {args.docs}", errors)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    changed = resplit_file(args.qa, document_texts(args.docs), items, seed)
+    counts = Counter((i.type, i.split) for i in load_qa(args.qa))
+    print(f"Re-split {args.qa} with seed {seed}: {changed} item(s) changed split.")
+    for item_type in sorted({t for t, _ in counts}):
+        print(f"  {item_type}: {counts[item_type, 'dev']} dev, {counts[item_type, 'test']} test")
     return 0
 
 

@@ -20,9 +20,10 @@ from ..text import normalize
 SPLITS = ("dev", "test")
 QUESTION_TYPES = ("factoid", "why", "paraphrase", "multi_source", "student", "followup", "unanswerable")
 TYPES = (*QUESTION_TYPES, "claim")
-SUPPORT_LEVELS = ("supported", "partly")
+SUPPORT_LEVELS = ("supported", "partly")  # gold positives: the source supports the claim
+NON_SUPPORT_LEVELS = ("contradicts", "silent")  # may be stated too: the same as leaving the source out
 RELATED_SUFFIX = "#related"
-FIELDS = ("id", "split", "type", "question", "history", "evidence", "answers", "supports", "note")
+FIELDS = ("id", "split", "type", "question", "history", "evidence", "answers", "supports", "note", "self_contained")
 REQUIRED = ("id", "split", "type", "question")
 
 
@@ -51,6 +52,12 @@ class QAItem:
     answers: tuple[str, ...] = ()
     supports: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    self_contained: bool | None = None  # follow-ups: whether the question also stands alone
+
+    def gold_support(self, key: str) -> str | None:
+        """A claim's gold level for a source: "supported", "partly" or None (not a support)."""
+        level = self.supports.get(key)
+        return level if level in SUPPORT_LEVELS else None
 
     @property
     def is_claim(self) -> bool:
@@ -89,9 +96,12 @@ def _item_from_dict(data: object, where: str) -> tuple[QAItem | None, list[str]]
         errors.append(f"{where}: evidence must be a list of {{doc, quote}} objects with non-empty quotes")
     supports = data.get("supports", {})
     if not isinstance(supports, dict) or not all(
-        isinstance(k, str) and v in SUPPORT_LEVELS for k, v in supports.items()
+        isinstance(k, str) and v in SUPPORT_LEVELS + NON_SUPPORT_LEVELS for k, v in supports.items()
     ):
-        errors.append(f"{where}: supports must map sources to one of {', '.join(SUPPORT_LEVELS)}")
+        levels = ", ".join(SUPPORT_LEVELS + NON_SUPPORT_LEVELS)
+        errors.append(f"{where}: supports must map sources to one of {levels}")
+    if not isinstance(data.get("self_contained", False), bool):
+        errors.append(f"{where}: self_contained must be true or false")
     if errors:
         return None, errors
     item = QAItem(
@@ -104,6 +114,7 @@ def _item_from_dict(data: object, where: str) -> tuple[QAItem | None, list[str]]
         answers=tuple(data.get("answers", [])),
         supports=dict(supports),
         note=data.get("note", ""),
+        self_contained=data.get("self_contained"),
     )
     return item, _schema_errors(item, where)
 
@@ -129,6 +140,8 @@ def _schema_errors(item: QAItem, where: str) -> list[str]:
         errors.append(f"{where}: an answerable question needs evidence")
     if item.supports and not item.is_claim:
         errors.append(f"{where}: only claims have supports")
+    if item.self_contained is not None and item.type != "followup":
+        errors.append(f"{where}: only followup items have self_contained")
     return errors
 
 
@@ -190,11 +203,15 @@ def has_related_section(text: str) -> bool:
     return any(segment.is_related for segment in content_segments(text))
 
 
-def validate_qa(items: Sequence[QAItem], docs: Path | str | dict[str, str]) -> list[str]:
+def validate_qa(items: Sequence[QAItem], docs: Path | str | dict[str, str], check_split: bool = True) -> list[str]:
     """Problems with the items against the documents ([] when valid): every
     evidence doc exists and its quote is a verbatim substring of the file,
     every key phrase is inside some evidence quote of its item (case and
-    curly quotes aside), every claim's source exists."""
+    curly quotes aside), every claim's source exists; and the split is
+    sound: no two linked items (shared evidence, near-duplicate questions,
+    one conversation) in different splits, every type in both splits."""
+    from .split import split_problems  # split builds on this module's items
+
     texts = docs if isinstance(docs, dict) else document_texts(docs)
     errors = []
     for item in items:
@@ -217,7 +234,7 @@ def validate_qa(items: Sequence[QAItem], docs: Path | str | dict[str, str]) -> l
                 errors.append(f"{item.id}: {doc} has no related-essays section for {key!r}")
     seen = Counter(i.id for i in items)
     errors += [f"id {item_id!r} is used {n} times" for item_id, n in seen.items() if n > 1]
-    return errors
+    return errors + (split_problems(items, texts) if check_split else [])
 
 
 def check_qa_file(path: Path | str, docs: Path | str | dict[str, str]) -> list[str]:
