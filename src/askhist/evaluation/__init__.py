@@ -24,7 +24,8 @@ from .calibrate import (
 )
 from .command import EXIT_GATE, run_cli, run_squad_cli
 from .qa import QAFormatError, QAItem, Quote, check_qa_file, load_qa, select_split, validate_qa
-from .report import check_gate, load_thresholds, write_report
+from .gate import check_gate, load_thresholds, propose
+from .report import write_report
 from .runner import ABLATION_VARIANTS, CachedEncoder, EvalResult, ablation, evaluate, summarise, variant
 from .squad import SquadError, convert_squad
 

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from .qa import QAFormatError, load_qa, select_split, validate_qa
-from .report import check_gate, load_thresholds, summary_text, write_report
+from .gate import check_gate, load_thresholds, propose
+from .report import summary_text, write_report
 from .runner import CachedEncoder, ablation, evaluate
 
 EXIT_GATE = 3
@@ -77,7 +78,13 @@ def run_cli(args: argparse.Namespace) -> int:
         encoder.reuse = True  # the variants reuse the question vectors
         systems = ablation(assistant, selected, encoder=encoder, default=result)
         _err(f"Ablation: {len(systems)} retrieval variants in {time.perf_counter() - started:.1f}s")
-    gate = check_gate(result.overall, thresholds) if thresholds is not None else None
+    gate = check_gate(result.overall, thresholds, result.by_type) if thresholds is not None else None
+    if args.propose_gate:
+        print(json.dumps(propose(result, thresholds), indent=2))
+        return 0
+    rejected = True
+    if args.mutants:
+        rejected = _mutants(assistant, selected, thresholds or {}, encoder)
     if args.report:
         command = "askhist " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
         path = write_report(Path(args.report), result, selected, systems, gate, command)
@@ -102,7 +109,25 @@ def run_cli(args: argparse.Namespace) -> int:
                 _err(f"  {failure}")
             return EXIT_GATE
         _err(f"gate passed ({args.thresholds})")
+    if not rejected:
+        _err("a mutant passed the gate: the gate does not tell it from the real system")
+        return EXIT_GATE
     return 0
+
+
+def _mutants(assistant, items, thresholds: dict, encoder: CachedEncoder) -> bool:
+    """Run the mutants and say which the gate rejects; True when it rejects all."""
+    from .mutants import run_mutants
+
+    started = time.perf_counter()
+    encoder.reuse = True
+    outcomes = run_mutants(assistant, items, thresholds, encoder=encoder)
+    _err(f"Mutants: {len(outcomes)} in {time.perf_counter() - started:.1f}s")
+    for outcome in outcomes:
+        failures = outcome.gate["failures"]
+        verdict = f"rejected ({len(failures)}: {'; '.join(failures[:4])}{'; ...' if len(failures) > 4 else ''})"
+        _err(f"  mutant {outcome.name}: {verdict if outcome.rejected else 'PASSED the gate'}")
+    return all(o.rejected for o in outcomes)
 
 
 def _resplit(items, args: argparse.Namespace) -> int:

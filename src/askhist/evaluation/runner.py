@@ -136,8 +136,12 @@ def summarise(questions: Sequence[QuestionRecord], claims: Sequence[ClaimRecord]
     out["answer_hit@3"] = mean(bool(q.hit_any) for q in with_answers)
     unanswerable = [q for q in questions if not q.answerable]
     answerable = [q for q in questions if q.answerable]
+    out["answerable"], out["unanswerable"] = len(answerable), len(unanswerable)
     out["abstention_rate"] = mean(q.abstained for q in unanswerable)
     out["false_abstention_rate"] = mean(q.abstained for q in answerable)
+    # Counts, for the gate: a rate over 13 unanswerable questions has no room for one item of noise.
+    out["missed_abstentions"] = sum(not q.abstained for q in unanswerable)
+    out["false_abstentions"] = sum(q.abstained for q in answerable)
     tp, fp, fn = (sum(c.counts()[i] for c in claims) for i in range(3))
     prf = precision_recall_f1(tp, fp, fn) if claims else {"precision": None, "recall": None, "f1": None}
     out.update({f"claim_{k}": v for k, v in prf.items()})
