@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from .qa import QAFormatError, load_qa, select_split, validate_qa
 from .gate import check_gate, load_thresholds, propose
+from .qa import QAFormatError, load_qa, select_split, validate_qa
 from .report import summary_text, write_report
 from .runner import CachedEncoder, ablation, evaluate
 

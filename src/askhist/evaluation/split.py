@@ -93,6 +93,12 @@ def groups(items: Sequence[QAItem], texts: dict[str, str]) -> list[list[QAItem]]
     return list(members.values())
 
 
+def _imbalance(counts: dict[str, Counter], split: str, group: Counter, totals: Counter) -> float:
+    """Squared dev/test difference per type, as a share of the type, if ``group`` joins ``split``."""
+    after = {s: counts[s] + group if s == split else counts[s] for s in SPLITS}
+    return sum(((after["dev"][t] - after["test"][t]) / totals[t]) ** 2 for t in totals)
+
+
 def assign_splits(items: Sequence[QAItem], texts: dict[str, str], seed: int = DEFAULT_SEED) -> dict[str, str]:
     """item id -> "dev" or "test": linked items together, every type about half and half."""
     components = groups(items, texts)
@@ -103,14 +109,9 @@ def assign_splits(items: Sequence[QAItem], texts: dict[str, str], seed: int = DE
     split_of: dict[str, str] = {}
     for number, group in enumerate(components):
         group_types = Counter(i.type for i in group)
-
-        def imbalance(split: str) -> float:
-            after = {s: counts[s] + group_types if s == split else counts[s] for s in SPLITS}
-            return sum(((after["dev"][t] - after["test"][t]) / totals[t]) ** 2 for t in totals)
-
         # Equal imbalance (a group of a type with an even count so far): alternate, so neither split fills first.
         order = SPLITS if number % 2 == 0 else SPLITS[::-1]
-        chosen = min(order, key=imbalance)
+        chosen = min(order, key=lambda split, g=group_types: _imbalance(counts, split, g, totals))
         counts[chosen].update(group_types)
         split_of.update({i.id: chosen for i in group})
     return split_of
@@ -127,7 +128,8 @@ def split_problems(items: Sequence[QAItem], texts: dict[str, str]) -> list[str]:
             if reason:
                 errors.append(f"{a.id} (dev) and {b.id} (test): {reason}; linked items belong in one split")
     present = {s: {i.type for i in items if i.split == s} for s in SPLITS}
-    for item_type in sorted({i.type for i in items}):
+    sizes = Counter(i.type for i in items)
+    for item_type in sorted(t for t, n in sizes.items() if n > 1):  # one item cannot be in both
         missing = [s for s in SPLITS if item_type not in present[s]]
         if missing:
             errors.append(f"type {item_type!r} has no {' or '.join(missing)} items")
