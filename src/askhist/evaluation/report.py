@@ -27,6 +27,7 @@ COLUMNS = (
     ("ClaimP", "claim_precision"),
     ("ClaimR", "claim_recall"),
     ("ClaimF1", "claim_f1"),
+    ("SuppF1", "claim_supported_f1"),
     ("Cite", "citation_exactness"),
     ("p50 ms", "latency_p50_ms"),
     ("p95 ms", "latency_p95_ms"),
@@ -91,7 +92,7 @@ def question_failures(q: QuestionRecord) -> list[str]:
     if q.answerable and q.abstained:
         reasons.append("abstained, but the sources answer it")
     elif q.hit is False:
-        reasons.append("the best sentence has no key phrase")
+        reasons.append("the best sentence neither overlaps gold evidence nor holds a key phrase")
     if not q.answerable and not q.abstained:
         reasons.append("answered a question the sources don't answer")
     if q.citation_errors:
@@ -205,7 +206,8 @@ def write_report(
         "![evidence recall@k per system](recall_at_k.png)",
         f"## Failures ({len(failed)} questions, {len(bad_claims)} claims)",
         "A question fails when no passage in the top "
-        f"{FAIL_DEPTH} covers a gold quote, when its best sentence has no key phrase, or when it "
+        f"{FAIL_DEPTH} covers a gold quote, when its best sentence neither overlaps gold evidence nor holds a "
+        "key phrase, or when it "
         "abstains wrongly. A claim fails on each source whose found / not found disagrees with the gold.",
         failures_markdown(result, {i.id: i for i in items}),
     ]
