@@ -702,7 +702,7 @@ def test_eval_command_end_to_end(tmp_path, capsys, patched_model):
     assert "| all |" in captured.out  # the tables were printed before the verdict
 
 
-def test_propose_gate_command(tmp_path, capsys, patched_model):
+def test_propose_gate_and_mutants_commands(tmp_path, capsys, patched_model):
     existing = tmp_path / "gate.json"
     existing.write_text(json.dumps({"min": {"answer_hit@1": 0.9}}), encoding="utf-8")
     assert cli.main([*_eval_args(tmp_path), "--propose-gate", "--thresholds", str(existing)]) == 0
@@ -711,6 +711,19 @@ def test_propose_gate_command(tmp_path, capsys, patched_model):
     assert proposal["min"]["recall@5"] == 0.75  # 1.0 less one of 4 ranked questions
     assert proposal["max"] == {"missed_abstentions": 3, "false_abstentions": 1}
     assert proposal["by_type"]["factoid"]["min"]["recall@5"] == 0.5  # 1.0 less one of 2
+
+    # A gate every system meets cannot reject the mutants: --mutants says so and fails.
+    lenient = tmp_path / "lenient.json"
+    lenient.write_text(json.dumps({"min": {"citation_exactness": 1.0}}), encoding="utf-8")
+    assert cli.main([*_eval_args(tmp_path), "--mutants", "--thresholds", str(lenient)]) == EXIT_GATE
+    err = capsys.readouterr().err
+    assert "mutant first-sentence: PASSED the gate" in err and "the gate does not tell it" in err
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"min": {"answer_hit@1": 0.5}}), encoding="utf-8")  # t1, t6: not first sentences
+    assert cli.main([*_eval_args(tmp_path), "--mutants", "--thresholds", str(strict)]) == EXIT_GATE
+    assert "mutant first-sentence: rejected (1: answer_hit@1 = 0.000 < 0.500)" in capsys.readouterr().err
+    assert cli.main([*_eval_args(tmp_path), "--mutants", "--thresholds", ""]) == 1
+    assert "--mutants needs a gate" in capsys.readouterr().err
 
 
 def test_eval_report_and_calibration(tmp_path, capsys, patched_model):

@@ -61,6 +61,8 @@ def run_cli(args: argparse.Namespace) -> int:
     if errors:
         raise _problems(f"QA file {args.qa} does not match the documents in {args.docs}", errors)
     thresholds = _thresholds(args)
+    if args.mutants and thresholds is None:
+        raise CliError("--mutants needs a gate to apply: pass --thresholds FILE")
     selected = select_split(items, args.split)
     if not selected:
         raise CliError(f"QA file {args.qa} has no {args.split} items")
@@ -84,7 +86,7 @@ def run_cli(args: argparse.Namespace) -> int:
         return 0
     rejected = True
     if args.mutants:
-        rejected = _mutants(assistant, selected, thresholds or {}, encoder)
+        rejected = _mutants(assistant, selected, thresholds, encoder)
     if args.report:
         command = "askhist " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
         path = write_report(Path(args.report), result, selected, systems, gate, command)
