@@ -191,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--calibrate", action="store_true", help="suggest answer thresholds fitted on the dev split (no gate)"
     )
+    p.add_argument(
+        "--resplit", action="store_true", help="rewrite the QA file's dev/test split (grouped, balanced per type)"
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of --resplit (default: 12)")
+    p.add_argument(
+        "--propose-gate", action="store_true", help="print thresholds: measured less a margin, never below the gate's"
+    )
+    p.add_argument("--mutants", action="store_true", help="also run the mutants the gate must reject")
     _add_collection_args(p)
     p.set_defaults(func=cmd_eval)
 

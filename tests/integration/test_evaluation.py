@@ -3,6 +3,7 @@ converter, and ``askhist eval`` end to end on a tiny collection."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from askhist import cli
+from askhist.chunking import document_sentences
 from askhist.evaluation import (
     EXIT_GATE,
+    CachedEncoder,
     QAFormatError,
     SquadError,
     ablation,
@@ -23,22 +26,27 @@ from askhist.evaluation import (
     convert_squad,
     evaluate,
     load_qa,
+    load_thresholds,
     select_split,
     validate_qa,
 )
 from askhist.evaluation.calibrate import ScoredPair, ScoredQuestion, best_claim_thresholds, claim_f1, correct_at
+from askhist.evaluation.gate import propose
 from askhist.evaluation.metrics import (
     contains_phrase,
     covers,
     evidence_recall,
+    is_hit,
     ndcg,
     precision_recall_f1,
     quote_spans,
     ranx_rank_metrics,
     reciprocal_rank,
 )
-from askhist.evaluation.qa import TYPES, parse_qa
-from askhist.evaluation.runner import ClaimRecord, QuestionRecord, summarise
+from askhist.evaluation.mutants import MUTANTS, run_mutants
+from askhist.evaluation.qa import SPLITS, TYPES, document_texts, parse_qa
+from askhist.evaluation.runner import ClaimRecord, EvalResult, QuestionRecord, summarise
+from askhist.evaluation.split import DEFAULT_SEED, assign_splits, split_problems
 from askhist.frontend import percentile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +54,8 @@ SEEDS = ROOT / "seeds"
 QA_FILE = ROOT / "eval" / "qa.jsonl"
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny"
+THRESHOLDS = ROOT / "eval" / "thresholds.json"
+MAX_PHRASE_SENTENCES = 5  # a key phrase in more of the seeds' sentences than this says too little
 
 
 def _line(**fields) -> str:
@@ -60,14 +70,50 @@ def _line(**fields) -> str:
 
 def test_seed_qa_set_is_valid():
     """Schema, unique ids, every quote verbatim in its file, every key phrase
-    inside an evidence quote of its item, every claim source real."""
+    inside an evidence quote of its item, every claim source real, and a sound
+    split; then the properties the evaluation relies on, checked directly."""
     errors = check_qa_file(QA_FILE, SEEDS)
     assert errors == [], "\n".join(errors)
     items = load_qa(QA_FILE)
-    assert len(items) >= 88
-    counts = Counter(i.type for i in items)
-    assert set(counts) == set(TYPES), counts
-    assert {i.split for i in items} == {"dev", "test"}
+    texts = document_texts(SEEDS)
+    counts = Counter((i.type, i.split) for i in items)
+    for item_type in TYPES:  # every type in both splits, with room to measure it
+        assert counts[item_type, "dev"] >= 4 and counts[item_type, "test"] >= 4, (item_type, counts)
+    # No gold evidence in both splits: every quote's span, by split.
+    spans = {
+        split: {
+            (q.doc, a, b)
+            for i in items
+            if i.split == split
+            for q in i.evidence
+            for a, b in quote_spans(texts[q.doc], q.quote)
+        }
+        for split in SPLITS
+    }
+    leaks = [(d, a, b) for d, a, b in spans["dev"] for e, c, f in spans["test"] if d == e and a < f and c < b]
+    assert leaks == []
+    # The split in the file is the documented one: `askhist eval --resplit` with the default seed.
+    assert assign_splits(items, texts, DEFAULT_SEED) == {i.id: i.split for i in items}
+    for item in items:
+        if item.answerable:
+            assert item.answers, f"{item.id}: an answerable question needs key phrases"
+        if item.type == "followup":
+            assert item.history, item.id
+
+
+def test_seed_key_phrases_are_specific():
+    """A key phrase found in many sentences makes a hit of a sentence that
+    doesn't answer ("Trotsky" is in 38 of the seeds' 248 sentences)."""
+    texts = document_texts(SEEDS)
+    sentences = [s.text for doc, text in texts.items() for s in document_sentences(doc, text)]
+    assert len(sentences) > 200
+    common = {}
+    for item in load_qa(QA_FILE):
+        for phrase in item.answers:
+            n = sum(contains_phrase(s, [phrase]) for s in sentences)
+            if n > MAX_PHRASE_SENTENCES:
+                common[item.id, phrase] = n
+    assert common == {}
 
 
 def test_validator_reports_every_kind_of_problem(tmp_path):
@@ -131,6 +177,71 @@ def test_select_split():
     assert [i.id for i in select_split(items, "all")] == ["1", "2"]
 
 
+SPLIT_DOCS = {"a.txt": "Stalin became General Secretary in 1922. Trotsky lost. Lenin died in 1924. Kirov was shot."}
+
+
+def _split_items(splits: dict[str, str]) -> list:
+    def quote(text):
+        return [{"doc": "a.txt", "quote": text}]
+
+    lines = [
+        _line(id="gs", question="When did Stalin become General Secretary?", evidence=quote("Secretary in 1922")),
+        _line(id="gs2", question="What post did Stalin get?", evidence=quote("General Secretary")),  # overlaps gs
+        _line(id="lost", type="why", question="Who lost?", evidence=quote("Trotsky lost.")),
+        _line(id="lost2", type="why", question="Who lost then?", evidence=quote("Lenin died in 1924.")),  # near-dup
+        _line(id="died", question="When did Lenin die?", evidence=quote("Lenin died")),
+        _line(id="fu", type="followup", question="and why?", history=["Who was shot?"], evidence=quote("Kirov")),
+        _line(id="fu2", type="followup", question="where?", history=["Who was shot?"], evidence=quote("was shot")),
+        _line(id="shot", type="why", question="Who was shot?", evidence=quote("Kirov")),
+    ]
+    items, errors = parse_qa(lines)
+    assert errors == []
+    return [dataclasses.replace(i, split=splits.get(i.id, "dev")) for i in items]
+
+
+def test_split_problems_name_every_leak_and_missing_type():
+    items = _split_items({"gs2": "test", "lost2": "test", "fu2": "test", "died": "test"})
+    problems = "\n".join(split_problems(items, SPLIT_DOCS))
+    assert "gs (dev) and gs2 (test): shared evidence" in problems
+    assert "lost (dev) and lost2 (test): near-duplicate questions" in problems
+    assert "fu (dev) and fu2 (test): same conversation" in problems
+    assert "shot (dev) and fu2 (test): same conversation" in problems  # an earlier turn of its history
+    assert "type 'why' has no test items" not in problems and "'followup'" not in problems
+    # "died" quotes "Lenin died", inside the evidence of lost2: linked to it, and to nothing in dev.
+    assert "died" not in problems
+    alone = _split_items({})
+    assert split_problems(alone, SPLIT_DOCS) == [
+        "type 'factoid' has no test items",
+        "type 'followup' has no test items",
+        "type 'why' has no test items",
+    ]
+
+
+def test_grouped_split_keeps_linked_items_together_and_balances_types():
+    items = _split_items({})
+    for seed in range(5):
+        split_of = assign_splits(items, SPLIT_DOCS, seed)
+        assert split_of["gs"] == split_of["gs2"]
+        assert split_of["lost"] == split_of["lost2"] == split_of["died"]
+        assert split_of["fu"] == split_of["fu2"] == split_of["shot"]
+        resplit = [dataclasses.replace(i, split=split_of[i.id]) for i in items]
+        assert [p for p in split_problems(resplit, SPLIT_DOCS) if "(dev)" in p] == []
+    assert assign_splits(items, SPLIT_DOCS, 3) == assign_splits(items, SPLIT_DOCS, 3)  # seeded
+
+
+def test_resplit_command_rewrites_only_the_split(tmp_path, capsys):
+    qa = tmp_path / "qa.jsonl"
+    original = [json.loads(line) for line in (TINY / "qa.jsonl").read_text(encoding="utf-8").splitlines()]
+    qa.write_text("".join(json.dumps({**d, "split": "dev"}) + "\n" for d in original), encoding="utf-8")
+    assert check_qa_file(qa, TINY / "docs") != []  # every type in dev only
+    args = ["eval", "--docs", str(TINY / "docs"), "--qa", str(qa), "--resplit", "--seed", "4"]
+    assert cli.main(args) == 0
+    assert "Re-split" in capsys.readouterr().out
+    assert check_qa_file(qa, TINY / "docs") == []
+    rewritten = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines()]
+    assert [{**d, "split": ""} for d in rewritten] == [{**d, "split": ""} for d in original]
+
+
 # --- metrics on hand-made cases ---------------------------------------------------
 
 
@@ -149,6 +260,23 @@ def test_key_phrase_matching_folds_case_quotes_and_spaces():
     assert contains_phrase("Lenin\u2019s  Testament was read", ["lenin's testament"])
     assert contains_phrase("In 1922 he became", ["1921", "1922"])
     assert not contains_phrase("In 1923 he became", ["1922"])
+
+
+def test_key_phrases_match_whole_words_only():
+    assert not contains_phrase("Stalinism outlived him.", ["Stalin"])
+    assert not contains_phrase("In 19222 BC", ["1922"])
+    assert contains_phrase("It was Stalin's doing.", ["Stalin"])
+    assert contains_phrase("(Stalin) won", ["Stalin"])
+    assert contains_phrase("the U.S. refused", ["U.S."])
+    assert not contains_phrase("anything", ["", " "])
+
+
+def test_a_hit_overlaps_gold_evidence_or_holds_a_key_phrase():
+    quotes = [("a.txt", [(100, 150)])]
+    assert is_hit("a.txt", 140, 200, "no phrase here", quotes, ["1922"])  # overlaps the quote
+    assert not is_hit("a.txt", 150, 200, "no phrase here", quotes, ["1922"])  # touching is not overlapping
+    assert not is_hit("b.txt", 100, 150, "no phrase here", quotes, ["1922"])  # another file
+    assert is_hit("b.txt", 0, 20, "in 1922, he", quotes, ["1922"])
 
 
 def test_rank_metrics_known_values():
@@ -281,16 +409,73 @@ def test_claim_threshold_search():
 
 
 def test_gate():
-    metrics = {"recall@5": 0.8, "false_abstention_rate": 0.3, "claim_f1": None}
-    ok = check_gate(metrics, {"min": {"recall@5": 0.8, "claim_f1": 0.5}, "max": {"false_abstention_rate": 0.3}})
+    metrics = {"recall@5": 0.8, "false_abstentions": 3, "claim_f1": None}
+    ok = check_gate(metrics, {"min": {"recall@5": 0.8, "claim_f1": 0.5}, "max": {"false_abstentions": 3}})
     assert ok["passed"] and ok["skipped"] == ["claim_f1"]
-    bad = check_gate(metrics, {"min": {"recall@5": 0.85, "recal@5": 0.1}, "max": {"false_abstention_rate": 0.2}})
+    bad = check_gate(metrics, {"min": {"recall@5": 0.85, "recal@5": 0.1}, "max": {"false_abstentions": 2}})
     assert not bad["passed"]
     assert bad["failures"] == [
         "recall@5 = 0.800 < 0.850",
         "recal@5: no such metric",
-        "false_abstention_rate = 0.300 > 0.200",
+        "false_abstentions = 3.000 > 2.000",
     ]
+
+
+def test_gate_per_question_type():
+    by_type = {"why": {"answer_hit@3": 0.4, "recall@5": 0.9}, "factoid": {"answer_hit@3": 0.9}}
+    thresholds = {
+        "min": {"recall@5": 0.5},
+        "by_type": {"why": {"min": {"answer_hit@3": 0.5, "recall@5": 0.9}}, "paraphrase": {"min": {"mrr@10": 0.1}}},
+    }
+    gate = check_gate({"recall@5": 0.8}, thresholds, by_type)
+    assert gate["failures"] == ["why/answer_hit@3 = 0.400 < 0.500"]
+    assert gate["skipped"] == ["paraphrase/mrr@10"]  # no paraphrase items in this set
+    assert check_gate({"recall@5": 0.8}, {"by_type": {"why": {"min": {"answer_hit@3": 0.4}}}}, by_type)["passed"]
+
+
+def test_thresholds_file_is_checked(tmp_path):
+    path = tmp_path / "t.json"
+    for content, message in (
+        ('{"min": {"recall@5": "high"}}', "must map metric names to numbers"),
+        ('{"by_type": {"why": {"min": {"recall@5": true}}}}', "by_type 'why'"),
+        ('{"minimum": {}}', 'must be an object with "min" and "max"'),
+        ("[1]", "expected an object"),
+    ):
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            load_thresholds(path)
+    assert load_thresholds(THRESHOLDS)["by_type"]  # the shipped gate has per-type bounds
+
+
+def _result(overall: dict, by_type: dict) -> EvalResult:
+    return EvalResult("x", {}, [], [], overall=overall, by_type=by_type)
+
+
+def test_proposed_gate_allows_one_item_and_never_loosens():
+    overall = {"recall@5": 0.75, "ranked": 20, "answer_hit@1": 0.5, "answerable": 20, "claim_f1": 0.8}
+    overall |= {"missed_abstentions": 3, "false_abstentions": 0, "citation_exactness": 1.0}
+    by_type = {"why": {"recall@5": 0.5, "ranked": 4, "answer_hit@1": 0.0, "answerable": 4}}
+    by_type["unanswerable"] = {"abstention_rate": 0.75, "unanswerable": 4}
+    proposal = propose(_result(overall, by_type))
+    assert proposal["min"] == {
+        "recall@5": 0.7,  # 0.75 - 1/20
+        "answer_hit@1": 0.45,
+        "claim_f1": 0.77,  # claims: less 0.03
+        "citation_exactness": 1.0,
+    }
+    assert proposal["max"] == {"missed_abstentions": 4, "false_abstentions": 1}
+    assert proposal["by_type"] == {
+        "why": {"min": {"recall@5": 0.25}},
+        "unanswerable": {"min": {"abstention_rate": 0.5}},
+    }
+    existing = {"min": {"recall@5": 0.72, "answer_hit@1": 0.3, "mrr@10": 0.6}, "max": {"missed_abstentions": 2}}
+    existing["by_type"] = {"why": {"min": {"recall@5": 0.1, "answer_hit@3": 0.2}}}
+    stricter = propose(_result(overall, by_type), existing)
+    assert stricter["min"]["recall@5"] == 0.72  # kept: stricter than the measurement allows
+    assert stricter["min"]["answer_hit@1"] == 0.45  # raised
+    assert stricter["min"]["mrr@10"] == 0.6  # not measured by the proposal: kept
+    assert stricter["max"]["missed_abstentions"] == 2
+    assert stricter["by_type"]["why"]["min"] == {"recall@5": 0.25, "answer_hit@3": 0.2}
 
 
 # --- the evaluation on the seeds (session index) ------------------------------------
@@ -306,7 +491,12 @@ def test_evaluate_on_seed_items(assistant):
     assert followup.history and followup.context  # read together with the earlier question
     claim = result.claims[0]
     gold = {k for k, v in chosen[3].supports.items()}
-    assert gold <= {s["key"] for s in claim.sources}
+    # Every gold source was scored by the check itself (a source it left out gets a placeholder without a score).
+    scored = {s["key"] for s in claim.sources if s["score"] is not None}
+    assert gold and gold <= scored
+    assert {s["key"] for s in claim.sources} == {
+        r.doc + ("" if r.section == "main" else "#related") for r in assistant.check(chosen[3].question).sources
+    }
     answered = next(q for q in result.questions if q.type == "factoid")
     assert len(answered.passages) == 10 and answered.mrr is not None
     data = result.to_dict()
@@ -320,6 +510,46 @@ def test_evaluate_on_seed_items(assistant):
     assert variants[0].settings["retrieval"]["fusion"] == "bm25"
     with pytest.raises(ValueError, match="unknown setting"):
         evaluate(assistant, chosen[:1], {"abstain_bellow": 0.3})
+
+
+def test_the_gate_rejects_every_mutant(assistant):
+    """A gate a clearly worse system passes measures nothing: the shipped
+    system passes eval/thresholds.json, and each mutant fails it."""
+    items = load_qa(QA_FILE)
+    thresholds = load_thresholds(THRESHOLDS)
+    encoder = CachedEncoder(assistant.encoder)
+    shipped = evaluate(assistant, items, encoder=encoder)
+    gate = check_gate(shipped.overall, thresholds, shipped.by_type)
+    assert gate["passed"], gate["failures"]
+    outcomes = run_mutants(assistant, items, thresholds, encoder=encoder)
+    assert [o.name for o in outcomes] == list(MUTANTS)
+    passed = [o.name for o in outcomes if not o.gate["failures"]]
+    assert passed == []
+    failures = {o.name: " ".join(o.gate["failures"]) for o in outcomes}
+    assert "followup/" in failures["no-follow-up"]  # each fails where it is worse
+    assert "answer_hit@1" in failures["first-sentence"]
+
+
+def test_no_candidate_sentence_is_an_abstention(tmp_path, encoder):
+    """A folder of only questions: nothing can answer, whatever the threshold."""
+    from askhist import Assistant
+    from askhist.answer import NO_STATEMENT
+    from askhist.documents import load_documents
+    from askhist.index import build_index, load_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "questions.txt").write_text(
+        "Revision questions\n\nWhy did Stalin win the power struggle?\n\nWhat was the Lenin Enrolment?\n",
+        encoding="utf-8",
+    )
+    build_index(load_documents(docs), encoder, tmp_path / "index")
+    questions_only = Assistant(load_index(tmp_path / "index"), encoder, [docs])
+    answer = questions_only.ask("Why did Stalin win?")
+    assert answer.abstained and answer.sentences == ()
+    assert answer.message == NO_STATEMENT and answer.text == NO_STATEMENT
+    assert answer.passages  # the closest passages are still shown
+    assert answer.to_dict()["answer"] is None
 
 
 # --- SQuAD converter ---------------------------------------------------------------
@@ -352,7 +582,8 @@ def test_squad_round_trip(tmp_path):
                     assert quote.quote in paragraph["context"] and quote.quote.endswith(".")
     assert items["cv1"].evidence[0].quote == "It was chaired by the Austrian statesman Klemens von Metternich."
     assert items["zv2"].evidence[0].quote == "Prussia led it, and Austria was kept out."  # offset was wrong
-    assert [i.split for i in items.values()] == ["dev", "test"] * 4
+    assert split_problems(list(items.values()), texts) == []  # grouped: questions on one sentence together
+    assert {i.split for i in items.values()} == {"dev", "test"}
     with pytest.raises(SquadError, match="not empty"):
         convert_squad(DATA / "squad_tiny.json", tmp_path / "out")
 
@@ -389,6 +620,40 @@ def _eval_args(tmp_path):
     return ["eval", "--docs", str(TINY / "docs"), "--index", str(tmp_path / "index"), "--qa", str(TINY / "qa.jsonl")]
 
 
+# What the tiny set must measure, worked out from its two one-passage documents:
+# every gold passage ranks first (rank metrics 1.0); t1 and t6 are answered with
+# their gold sentence, t2 with the sentence before the reason and t5 with Nasser
+# instead of de Lesseps (hit@1 2/4, no other sentence rescues them: hit@3 2/4);
+# both unanswerable questions get an answer (abstain_below = 0.0); the claims
+# find their source and no other (claim P = R = 1), but t4 is "partly" where the
+# gold says "supported" (supported F1: P 1/1, R 1/2 = 2/3).
+TINY_OVERALL = {
+    "questions": 6,
+    "claims": 2,
+    "ranked": 4,
+    "answerable": 4,
+    "unanswerable": 2,
+    "recall@1": 1.0,
+    "recall@3": 1.0,
+    "recall@5": 1.0,
+    "recall@10": 1.0,
+    "mrr@10": 1.0,
+    "ndcg@10": 1.0,
+    "answer_hit@1": 0.5,
+    "answer_hit@3": 0.5,
+    "abstention_rate": 0.0,
+    "false_abstention_rate": 0.0,
+    "missed_abstentions": 2,
+    "false_abstentions": 0,
+    "claim_precision": 1.0,
+    "claim_recall": 1.0,
+    "claim_f1": 1.0,
+    "claim_supported_f1": pytest.approx(2 / 3),
+    "citation_exactness": 1.0,
+}
+TINY_HITS = {"t1": True, "t2": False, "t5": False, "t6": True}
+
+
 def test_eval_command_end_to_end(tmp_path, capsys, patched_model):
     passing = tmp_path / "pass.json"
     passing.write_text(json.dumps({"min": {"citation_exactness": 1.0, "recall@5": 0.5}}), encoding="utf-8")
@@ -397,24 +662,68 @@ def test_eval_command_end_to_end(tmp_path, capsys, patched_model):
     assert code == 0, captured.err
     data = json.loads(captured.out)
     overall = data["overall"]
-    assert overall["questions"] == 3 and overall["claims"] == 1 and overall["ranked"] == 2
-    assert overall["citation_exactness"] == 1.0
-    assert overall["recall@5"] == 1.0  # two short documents: the gold passage is always in the top 5
-    for key in ("recall@1", "mrr@10", "ndcg@10", "answer_hit@1", "abstention_rate", "claim_f1", "latency_p95_ms"):
-        assert key in overall
-    assert set(data["by_type"]) == {"factoid", "why", "unanswerable", "claim"}
-    assert set(data["by_split"]) == {"dev", "test"}
+    latency = {k: overall.pop(k) for k in ("latency_p50_ms", "latency_p95_ms")}
+    assert overall == TINY_OVERALL
+    assert 0 < latency["latency_p50_ms"] <= latency["latency_p95_ms"]
+    questions = {q["id"]: q for q in data["questions"]}
+    assert {k: q["hit"] for k, q in questions.items() if q["hit"] is not None} == TINY_HITS
+    assert {k: q["hit_any"] for k, q in questions.items() if q["hit_any"] is not None} == TINY_HITS
+    assert questions["t1"]["answer"]["text"].startswith("The Suez Canal was opened in 1869")
+    assert not any(q["abstained"] for q in questions.values())
+    by_split, by_type = data["by_split"], data["by_type"]
+    assert (by_split["dev"]["answer_hit@1"], by_split["test"]["answer_hit@1"]) == (1.0, 0.0)
+    assert (by_split["dev"]["claim_supported_f1"], by_split["test"]["claim_supported_f1"]) == (1.0, None)
+    assert {t: m["answer_hit@1"] for t, m in by_type.items()} == {
+        "claim": None,
+        "factoid": 0.5,
+        "unanswerable": None,
+        "why": 0.5,
+    }
+    assert by_type["unanswerable"]["missed_abstentions"] == 2
     assert data["gate"]["passed"] is True
-    assert {q["id"] for q in data["questions"]} == {"t1", "t2", "t3"}
 
     failing = tmp_path / "fail.json"
-    failing.write_text(json.dumps({"min": {"recall@5": 1.01}, "max": {"latency_p95_ms": 0}}), encoding="utf-8")
+    failing.write_text(
+        json.dumps(
+            {
+                "min": {"recall@5": 1.01},
+                "max": {"latency_p95_ms": 0},
+                "by_type": {"why": {"min": {"answer_hit@1": 0.6}}},
+            }
+        ),
+        encoding="utf-8",
+    )
     code = cli.main([*_eval_args(tmp_path), "--split", "dev", "--thresholds", str(failing)])
     captured = capsys.readouterr()
     assert code == EXIT_GATE
     assert "gate FAILED" in captured.err and "recall@5 = 1.000 < 1.010" in captured.err
     assert "latency_p95_ms" in captured.err
+    assert "why/answer_hit@1" not in captured.err  # t6, the dev why question, is answered right
     assert "| all |" in captured.out  # the tables were printed before the verdict
+
+
+def test_propose_gate_and_mutants_commands(tmp_path, capsys, patched_model):
+    existing = tmp_path / "gate.json"
+    existing.write_text(json.dumps({"min": {"answer_hit@1": 0.9}}), encoding="utf-8")
+    assert cli.main([*_eval_args(tmp_path), "--propose-gate", "--thresholds", str(existing)]) == 0
+    proposal = json.loads(capsys.readouterr().out)
+    assert proposal["min"]["answer_hit@1"] == 0.9  # never lowered
+    assert proposal["min"]["recall@5"] == 0.75  # 1.0 less one of 4 ranked questions
+    assert proposal["max"] == {"missed_abstentions": 3, "false_abstentions": 1}
+    assert proposal["by_type"]["factoid"]["min"]["recall@5"] == 0.5  # 1.0 less one of 2
+
+    # A gate every system meets cannot reject the mutants: --mutants says so and fails.
+    lenient = tmp_path / "lenient.json"
+    lenient.write_text(json.dumps({"min": {"citation_exactness": 1.0}}), encoding="utf-8")
+    assert cli.main([*_eval_args(tmp_path), "--mutants", "--thresholds", str(lenient)]) == EXIT_GATE
+    err = capsys.readouterr().err
+    assert "mutant first-sentence: PASSED the gate" in err and "the gate does not tell it" in err
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"min": {"answer_hit@1": 0.5}}), encoding="utf-8")  # t1, t6: not first sentences
+    assert cli.main([*_eval_args(tmp_path), "--mutants", "--thresholds", str(strict)]) == EXIT_GATE
+    assert "mutant first-sentence: rejected (1: answer_hit@1 = 0.000 < 0.500)" in capsys.readouterr().err
+    assert cli.main([*_eval_args(tmp_path), "--mutants", "--thresholds", ""]) == 1
+    assert "--mutants needs a gate" in capsys.readouterr().err
 
 
 def test_eval_report_and_calibration(tmp_path, capsys, patched_model):

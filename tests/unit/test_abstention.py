@@ -20,11 +20,10 @@ def test_abstains_only_when_the_best_score_is_below_the_threshold():
     assert not should_abstain(np.array([0.5], dtype=np.float32), 0.5)  # "below", not "at or below"
 
 
-def test_no_candidate_sentences_count_as_a_best_score_of_zero():
+def test_no_candidate_sentences_always_abstain():
     empty = np.zeros(0, dtype=np.float32)
-    assert should_abstain(empty, 0.1)
-    assert not should_abstain(empty, 0.0)
-    assert not should_abstain(empty, -0.1)
+    for threshold in (0.1, 0.0, -0.1):
+        assert should_abstain(empty, threshold)
 
 
 def _with_threshold(assistant: Assistant, abstain_below: float) -> Assistant:

@@ -10,8 +10,10 @@
 
 Modules: ``qa`` (schema and validator), ``metrics`` (pure metric
 functions), ``runner`` (asking and summarising), ``calibrate`` (threshold
-sweeps), ``report`` (tables, markdown report, gate), ``squad`` (SQuAD
-converter), ``command`` (the CLI). Definitions are in eval/README.md.
+sweeps), ``report`` (tables, markdown report), ``gate`` (bounds and
+proposals), ``split`` (the grouped dev/test split), ``mutants`` (worse
+systems the gate must reject), ``squad`` (SQuAD converter), ``command``
+(the CLI). Definitions are in eval/README.md.
 """
 
 from .calibrate import (
@@ -23,22 +25,29 @@ from .calibrate import (
     score_questions,
 )
 from .command import EXIT_GATE, run_cli, run_squad_cli
-from .qa import QAFormatError, QAItem, Quote, check_qa_file, load_qa, select_split, validate_qa
-from .report import check_gate, load_thresholds, write_report
+from .gate import check_gate, load_thresholds, propose
+from .mutants import MUTANTS, MutantOutcome, mutant, run_mutants
+from .qa import QAFormatError, QAItem, Quote, load_qa, select_split
+from .report import write_report
 from .runner import ABLATION_VARIANTS, CachedEncoder, EvalResult, ablation, evaluate, summarise, variant
+from .split import assign_splits, resplit_file, split_problems
 from .squad import SquadError, convert_squad
+from .validate import check_qa_file, validate_qa
 
 __all__ = [
     "ABLATION_VARIANTS",
     "EXIT_GATE",
+    "MUTANTS",
     "CachedEncoder",
     "Calibration",
     "EvalResult",
+    "MutantOutcome",
     "QAFormatError",
     "QAItem",
     "Quote",
     "SquadError",
     "ablation",
+    "assign_splits",
     "best_abstain_threshold",
     "best_claim_thresholds",
     "calibrate",
@@ -48,11 +57,16 @@ __all__ = [
     "evaluate",
     "load_qa",
     "load_thresholds",
+    "mutant",
+    "propose",
+    "resplit_file",
     "run_cli",
+    "run_mutants",
     "run_squad_cli",
     "score_claims",
     "score_questions",
     "select_split",
+    "split_problems",
     "summarise",
     "validate_qa",
     "variant",

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from ..assistant import Assistant
 from ..claims import NOT_FOUND, NUMBER, SUPPORTED, support_level
-from .metrics import contains_phrase, precision_recall_f1
-from .qa import RELATED_SUFFIX, QAItem
+from .metrics import is_hit, precision_recall_f1, quote_spans
+from .qa import RELATED_SUFFIX, QAItem, document_texts
 from .runner import CachedEncoder, variant
 
 NEVER = -1e9  # a threshold no score falls below
@@ -58,13 +58,17 @@ def score_questions(assistant: Assistant, items: Sequence[QAItem], encoder=None)
     # keep_within 1.0: select_sentences drops every sentence when the best
     # score is negative (keep_within * best > best); the best one is all we need.
     target = variant(assistant, {"abstain_below": NEVER, "keep_within": 1.0}, encoder)
+    texts = document_texts(*assistant.doc_dirs) if assistant.doc_dirs else {}
     out = []
     for item in items:
         if item.is_claim:
             continue
         answer = target.ask(item.question, history=list(item.history))
         best = answer.sentences[0] if answer.sentences else None
-        right = not item.answers or (best is not None and contains_phrase(best.text, item.answers))
+        quotes = [(q.doc, quote_spans(texts.get(q.doc, ""), q.quote)) for q in item.evidence]
+        right = not item.answerable or (
+            best is not None and is_hit(best.doc, best.start, best.end, best.text, quotes, item.answers)
+        )
         out.append(ScoredQuestion(item.id, item.split, item.type, item.answerable, best.score if best else 0.0, right))
     return out
 
@@ -121,7 +125,7 @@ def score_claims(assistant: Assistant, items: Sequence[QAItem], encoder=None) ->
         for s in target.check(item.question).sources:
             key = s.doc if s.section == "main" else s.doc + RELATED_SUFFIX
             evidence = s.evidence.text if s.evidence else ""
-            out.append(ScoredPair(item.id, item.split, numbers, key, item.supports.get(key), s.score, evidence))
+            out.append(ScoredPair(item.id, item.split, numbers, key, item.gold_support(key), s.score, evidence))
     return out
 
 

@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 from ..frontend import CliError, load_assistant
-from .qa import QAFormatError, load_qa, select_split, validate_qa
-from .report import check_gate, load_thresholds, summary_text, write_report
+from .gate import check_gate, load_thresholds, propose
+from .qa import QAFormatError, load_qa, select_split
+from .report import summary_text, write_report
 from .runner import CachedEncoder, ablation, evaluate
+from .validate import validate_qa
 
 EXIT_GATE = 3
 DEFAULT_THRESHOLDS = "eval/thresholds.json"
@@ -49,10 +51,14 @@ def run_cli(args: argparse.Namespace) -> int:
         items = load_qa(args.qa)
     except QAFormatError as exc:
         raise _problems(f"QA file {args.qa}", exc.errors) from None
+    if args.resplit:
+        return _resplit(items, args)
     errors = validate_qa(items, args.docs)
     if errors:
         raise _problems(f"QA file {args.qa} does not match the documents in {args.docs}", errors)
     thresholds = _thresholds(args)
+    if args.mutants and thresholds is None:
+        raise CliError("--mutants needs a gate to apply: pass --thresholds FILE")
     selected = select_split(items, args.split)
     if not selected:
         raise CliError(f"QA file {args.qa} has no {args.split} items")
@@ -70,7 +76,13 @@ def run_cli(args: argparse.Namespace) -> int:
         encoder.reuse = True  # the variants reuse the question vectors
         systems = ablation(assistant, selected, encoder=encoder, default=result)
         _err(f"Ablation: {len(systems)} retrieval variants in {time.perf_counter() - started:.1f}s")
-    gate = check_gate(result.overall, thresholds) if thresholds is not None else None
+    gate = check_gate(result.overall, thresholds, result.by_type) if thresholds is not None else None
+    if args.propose_gate:
+        print(json.dumps(propose(result, thresholds), indent=2))
+        return 0
+    rejected = True
+    if args.mutants:
+        rejected = _mutants(assistant, selected, thresholds, encoder)
     if args.report:
         command = "askhist " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
         path = write_report(Path(args.report), result, selected, systems, gate, command)
@@ -95,6 +107,42 @@ def run_cli(args: argparse.Namespace) -> int:
                 _err(f"  {failure}")
             return EXIT_GATE
         _err(f"gate passed ({args.thresholds})")
+    if not rejected:
+        _err("a mutant passed the gate: the gate does not tell it from the real system")
+        return EXIT_GATE
+    return 0
+
+
+def _mutants(assistant, items, thresholds: dict, encoder: CachedEncoder) -> bool:
+    """Run the mutants and say which the gate rejects; True when it rejects all."""
+    from .mutants import run_mutants
+
+    started = time.perf_counter()
+    encoder.reuse = True
+    outcomes = run_mutants(assistant, items, thresholds, encoder=encoder)
+    _err(f"Mutants: {len(outcomes)} in {time.perf_counter() - started:.1f}s")
+    for outcome in outcomes:
+        failures = outcome.gate["failures"]
+        verdict = f"rejected ({len(failures)}: {'; '.join(failures[:4])}{'; ...' if len(failures) > 4 else ''})"
+        _err(f"  mutant {outcome.name}: {verdict if outcome.rejected else 'PASSED the gate'}")
+    return all(o.rejected for o in outcomes)
+
+
+def _resplit(items, args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from .qa import document_texts
+    from .split import DEFAULT_SEED, resplit_file
+
+    errors = validate_qa(items, args.docs, check_split=False)
+    if errors:
+        raise _problems(f"QA file {args.qa} does not match the documents in {args.docs}", errors)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    changed = resplit_file(args.qa, document_texts(args.docs), items, seed)
+    counts = Counter((i.type, i.split) for i in load_qa(args.qa))
+    print(f"Re-split {args.qa} with seed {seed}: {changed} item(s) changed split.")
+    for item_type in sorted({t for t, _ in counts}):
+        print(f"  {item_type}: {counts[item_type, 'dev']} dev, {counts[item_type, 'test']} test")
     return 0
 
 

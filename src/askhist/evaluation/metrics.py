@@ -14,6 +14,7 @@ Rank metrics are per question, over the passages the assistant returned
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 from ..text import normalize
@@ -39,10 +40,28 @@ def covers(passage: tuple[int, int], quote: tuple[int, int], share: float = MIN_
     return overlap > 0 and overlap >= share * (quote[1] - quote[0]) - 1e-9
 
 
+def _folded(text: str) -> str:
+    return " ".join(normalize(text).split())
+
+
 def contains_phrase(sentence: str, phrases: Iterable[str]) -> bool:
-    """Whether a sentence contains any key phrase (case, curly quotes and dashes aside)."""
-    text = " ".join(normalize(sentence).split())
-    return any(" ".join(normalize(p).split()) in text for p in phrases)
+    """Whether a sentence contains any key phrase as whole words (case, curly
+    quotes, dashes and spacing aside): "Stalin" is not in "Stalinism"."""
+    text = _folded(sentence)
+    return any(re.search(rf"(?<!\w){re.escape(_folded(p))}(?!\w)", text) for p in phrases if p.strip())
+
+
+QuoteSpans = Sequence[tuple[str, Sequence[tuple[int, int]]]]  # per gold quote: (doc, its spans in the file)
+
+
+def overlaps_quote(doc: str, start: int, end: int, quotes: QuoteSpans) -> bool:
+    """Whether a span shares at least one character with a gold quote of the same file."""
+    return any(doc == d and any(start < b and a < end for a, b in spans) for d, spans in quotes)
+
+
+def is_hit(doc: str, start: int, end: int, text: str, quotes: QuoteSpans, phrases: Sequence[str]) -> bool:
+    """A right answer sentence: it overlaps gold evidence or holds a key phrase as whole words."""
+    return overlaps_quote(doc, start, end, quotes) or contains_phrase(text, phrases)
 
 
 def evidence_recall(covered_at: Sequence[int | None], k: int) -> float:

@@ -15,14 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..text import normalize
-
 SPLITS = ("dev", "test")
 QUESTION_TYPES = ("factoid", "why", "paraphrase", "multi_source", "student", "followup", "unanswerable")
 TYPES = (*QUESTION_TYPES, "claim")
-SUPPORT_LEVELS = ("supported", "partly")
+SUPPORT_LEVELS = ("supported", "partly")  # gold positives: the source supports the claim
+NON_SUPPORT_LEVELS = ("contradicts", "silent")  # may be stated too: the same as leaving the source out
 RELATED_SUFFIX = "#related"
-FIELDS = ("id", "split", "type", "question", "history", "evidence", "answers", "supports", "note")
+FIELDS = ("id", "split", "type", "question", "history", "evidence", "answers", "supports", "note", "self_contained")
 REQUIRED = ("id", "split", "type", "question")
 
 
@@ -51,6 +50,12 @@ class QAItem:
     answers: tuple[str, ...] = ()
     supports: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    self_contained: bool | None = None  # follow-ups: whether the question also stands alone
+
+    def gold_support(self, key: str) -> str | None:
+        """A claim's gold level for a source: "supported", "partly" or None (not a support)."""
+        level = self.supports.get(key)
+        return level if level in SUPPORT_LEVELS else None
 
     @property
     def is_claim(self) -> bool:
@@ -89,9 +94,12 @@ def _item_from_dict(data: object, where: str) -> tuple[QAItem | None, list[str]]
         errors.append(f"{where}: evidence must be a list of {{doc, quote}} objects with non-empty quotes")
     supports = data.get("supports", {})
     if not isinstance(supports, dict) or not all(
-        isinstance(k, str) and v in SUPPORT_LEVELS for k, v in supports.items()
+        isinstance(k, str) and v in SUPPORT_LEVELS + NON_SUPPORT_LEVELS for k, v in supports.items()
     ):
-        errors.append(f"{where}: supports must map sources to one of {', '.join(SUPPORT_LEVELS)}")
+        levels = ", ".join(SUPPORT_LEVELS + NON_SUPPORT_LEVELS)
+        errors.append(f"{where}: supports must map sources to one of {levels}")
+    if not isinstance(data.get("self_contained", False), bool):
+        errors.append(f"{where}: self_contained must be true or false")
     if errors:
         return None, errors
     item = QAItem(
@@ -104,11 +112,12 @@ def _item_from_dict(data: object, where: str) -> tuple[QAItem | None, list[str]]
         answers=tuple(data.get("answers", [])),
         supports=dict(supports),
         note=data.get("note", ""),
+        self_contained=data.get("self_contained"),
     )
-    return item, _schema_errors(item, where)
+    return item, schema_errors(item, where)
 
 
-def _schema_errors(item: QAItem, where: str) -> list[str]:
+def schema_errors(item: QAItem, where: str) -> list[str]:
     """Rules that need no documents: values, and what each type must carry."""
     errors = []
     if not item.id.strip():
@@ -129,6 +138,8 @@ def _schema_errors(item: QAItem, where: str) -> list[str]:
         errors.append(f"{where}: an answerable question needs evidence")
     if item.supports and not item.is_claim:
         errors.append(f"{where}: only claims have supports")
+    if item.self_contained is not None and item.type != "followup":
+        errors.append(f"{where}: only followup items have self_contained")
     return errors
 
 
@@ -188,42 +199,3 @@ def has_related_section(text: str) -> bool:
     from ..cleaning import content_segments
 
     return any(segment.is_related for segment in content_segments(text))
-
-
-def validate_qa(items: Sequence[QAItem], docs: Path | str | dict[str, str]) -> list[str]:
-    """Problems with the items against the documents ([] when valid): every
-    evidence doc exists and its quote is a verbatim substring of the file,
-    every key phrase is inside some evidence quote of its item (case and
-    curly quotes aside), every claim's source exists."""
-    texts = docs if isinstance(docs, dict) else document_texts(docs)
-    errors = []
-    for item in items:
-        errors += _schema_errors(item, item.id)
-        for quote in item.evidence:
-            text = texts.get(quote.doc)
-            if text is None:
-                errors.append(f"{item.id}: evidence document {quote.doc!r} is not in the collection")
-            elif quote.quote not in text:
-                errors.append(f"{item.id}: quote is not verbatim in {quote.doc}: {quote.quote[:80]!r}")
-        quotes = [normalize(q.quote) for q in item.evidence]
-        for phrase in item.answers:
-            if not any(normalize(phrase) in q for q in quotes):
-                errors.append(f"{item.id}: key phrase {phrase!r} is in none of the item's evidence quotes")
-        for key in item.supports:
-            doc = key.removesuffix(RELATED_SUFFIX)
-            if doc not in texts:
-                errors.append(f"{item.id}: supports names {doc!r}, which is not in the collection")
-            elif key.endswith(RELATED_SUFFIX) and not has_related_section(texts[doc]):
-                errors.append(f"{item.id}: {doc} has no related-essays section for {key!r}")
-    seen = Counter(i.id for i in items)
-    errors += [f"id {item_id!r} is used {n} times" for item_id, n in seen.items() if n > 1]
-    return errors
-
-
-def check_qa_file(path: Path | str, docs: Path | str | dict[str, str]) -> list[str]:
-    """Every problem of a QA file: schema, then content against the documents."""
-    try:
-        items = load_qa(path)
-    except QAFormatError as exc:
-        return exc.errors
-    return validate_qa(items, docs)

@@ -1,4 +1,4 @@
-"""Tables, the markdown report with its plot, and the gate."""
+"""Tables, and the markdown report with its plot."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ COLUMNS = (
     ("ClaimP", "claim_precision"),
     ("ClaimR", "claim_recall"),
     ("ClaimF1", "claim_f1"),
+    ("SuppF1", "claim_supported_f1"),
     ("Cite", "citation_exactness"),
     ("p50 ms", "latency_p50_ms"),
     ("p95 ms", "latency_p95_ms"),
@@ -91,7 +92,7 @@ def question_failures(q: QuestionRecord) -> list[str]:
     if q.answerable and q.abstained:
         reasons.append("abstained, but the sources answer it")
     elif q.hit is False:
-        reasons.append("the best sentence has no key phrase")
+        reasons.append("the best sentence neither overlaps gold evidence nor holds a key phrase")
     if not q.answerable and not q.abstained:
         reasons.append("answered a question the sources don't answer")
     if q.citation_errors:
@@ -205,7 +206,8 @@ def write_report(
         "![evidence recall@k per system](recall_at_k.png)",
         f"## Failures ({len(failed)} questions, {len(bad_claims)} claims)",
         "A question fails when no passage in the top "
-        f"{FAIL_DEPTH} covers a gold quote, when its best sentence has no key phrase, or when it "
+        f"{FAIL_DEPTH} covers a gold quote, when its best sentence neither overlaps gold evidence nor holds a "
+        "key phrase, or when it "
         "abstains wrongly. A claim fails on each source whose found / not found disagrees with the gold.",
         failures_markdown(result, {i.id: i for i in items}),
     ]
@@ -214,39 +216,3 @@ def write_report(
     payload = {"result": result.to_dict(), "ablation": [r.to_dict(records=False) for r in ablation], "gate": gate}
     (directory / "results.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-# --- gate -------------------------------------------------------------------
-
-
-def load_thresholds(path: Path | str) -> dict:
-    """{"min": {metric: value}, "max": {metric: value}}. Raises ValueError."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"cannot read thresholds file {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"thresholds file {path} is not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict) or not set(data) <= {"min", "max", "comment"}:
-        raise ValueError(f'thresholds file {path}: expected an object with "min" and "max"')
-    for bound in ("min", "max"):
-        values = data.get(bound, {})
-        if not isinstance(values, dict) or not all(isinstance(v, (int, float)) for v in values.values()):
-            raise ValueError(f"thresholds file {path}: {bound!r} must map metric names to numbers")
-    return data
-
-
-def check_gate(metrics: dict, thresholds: dict) -> dict:
-    """Which metrics fall outside their bounds. A metric that was not
-    measured (no claims in the set, say) is listed as skipped, not failed."""
-    failures, skipped = [], []
-    for bound, compare, sign in (("min", lambda v, t: v >= t - 1e-9, "<"), ("max", lambda v, t: v <= t + 1e-9, ">")):
-        for name, limit in thresholds.get(bound, {}).items():
-            value = metrics.get(name)
-            if name not in metrics:
-                failures.append(f"{name}: no such metric")
-            elif value is None:
-                skipped.append(name)
-            elif not compare(value, limit):
-                failures.append(f"{name} = {value:.3f} {sign} {limit:.3f}")
-    return {"passed": not failures, "failures": failures, "skipped": skipped, "thresholds": thresholds}

@@ -26,9 +26,9 @@ from ..retrieval import RetrievalSettings
 from .metrics import (
     RANK_DEPTH,
     RECALL_KS,
-    contains_phrase,
     covers,
     evidence_recall,
+    is_hit,
     mean,
     precision_recall_f1,
     quote_spans,
@@ -54,8 +54,8 @@ class QuestionRecord:
     passages: list[dict]  # top 10: doc, title, location, start, end, score, text, relevant
     covered_at: list[int | None]  # per gold quote: rank of the first passage covering it
     n_relevant: int  # passages of the whole collection covering a gold quote
-    hit: bool | None  # best sentence holds a key phrase (None: no key phrases)
-    hit_any: bool | None  # any sentence of the answer (up to 3) holds one
+    hit: bool | None  # best sentence overlaps gold evidence or holds a key phrase (None: unanswerable)
+    hit_any: bool | None  # any sentence of the answer (up to 3) does
     citation_errors: list[str]
     n_spans: int
     latency_ms: float
@@ -137,8 +137,12 @@ def summarise(questions: Sequence[QuestionRecord], claims: Sequence[ClaimRecord]
     out["answer_hit@3"] = mean(bool(q.hit_any) for q in with_answers)
     unanswerable = [q for q in questions if not q.answerable]
     answerable = [q for q in questions if q.answerable]
+    out["answerable"], out["unanswerable"] = len(answerable), len(unanswerable)
     out["abstention_rate"] = mean(q.abstained for q in unanswerable)
     out["false_abstention_rate"] = mean(q.abstained for q in answerable)
+    # Counts, for the gate: a rate over 13 unanswerable questions has no room for one item of noise.
+    out["missed_abstentions"] = sum(not q.abstained for q in unanswerable)
+    out["false_abstentions"] = sum(q.abstained for q in answerable)
     tp, fp, fn = (sum(c.counts()[i] for c in claims) for i in range(3))
     prf = precision_recall_f1(tp, fp, fn) if claims else {"precision": None, "recall": None, "f1": None}
     out.update({f"claim_{k}": v for k, v in prf.items()})
@@ -272,6 +276,10 @@ def _ask_record(assistant: Assistant, item: QAItem, collection: _Collection) -> 
             }
         )
     best = answer.sentences[0] if answer and answer.sentences and not answer.abstained else None
+
+    def right(sentence) -> bool:
+        return is_hit(sentence.doc, sentence.start, sentence.end, sentence.text, quotes, item.answers)
+
     abstained = answer is None or answer.abstained
     spans = [(s.doc, s.start, s.end, s.text) for s in (answer.sentences if answer else ())]
     spans += [(p["doc"], p["start"], p["end"], p["text"]) for p in passages]
@@ -289,10 +297,8 @@ def _ask_record(assistant: Assistant, item: QAItem, collection: _Collection) -> 
         passages=passages,
         covered_at=covered_at,
         n_relevant=len(collection.relevant_passages(quotes)) if quotes else 0,
-        hit=None if not item.answers else (best is not None and contains_phrase(best.text, item.answers)),
-        hit_any=None
-        if not item.answers
-        else (not abstained and any(contains_phrase(s.text, item.answers) for s in answer.sentences)),
+        hit=None if not item.answerable else (best is not None and right(best)),
+        hit_any=None if not item.answerable else (not abstained and any(right(s) for s in answer.sentences)),
         citation_errors=collection.citation_errors(spans),
         n_spans=len(spans),
         latency_ms=latency,
@@ -317,12 +323,15 @@ def _claim_record(assistant: Assistant, item: QAItem, collection: _Collection) -
             "key": key,
             "title": s.title,
             "predicted": s.support,
-            "gold": item.supports.get(key),
+            "gold": item.gold_support(key),
             "score": round(float(s.score), 6),
             "evidence": evidence,
             "note": s.note,
         }
-    for key, level in item.supports.items():  # a gold source the check did not report at all
+    for key in item.supports:  # a gold source the check did not report at all
+        level = item.gold_support(key)
+        if level is None:
+            continue
         sources.setdefault(
             key, {"key": key, "title": "", "predicted": NOT_FOUND, "gold": level, "score": None, "evidence": None}
         )

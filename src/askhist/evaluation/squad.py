@@ -7,7 +7,8 @@ Each article becomes one .txt file (paragraphs separated by blank lines, in
 order; a ``sources.json`` keeps the titles). Each question becomes a QA item:
 its answers are the key phrases and its evidence the sentence(s) holding each
 answer, cut from the written file and checked verbatim; ``is_impossible``
-questions are "unanswerable". Items alternate between dev and test.
+questions are "unanswerable". The dev/test split is the grouped one of
+``split``: questions on the same sentence go to the same split.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..chunking import split_sentences
-from .qa import parse_qa, validate_qa
+from .qa import parse_qa
+from .split import assign_splits
+from .validate import validate_qa
 
 
 class SquadError(ValueError):
@@ -94,6 +97,7 @@ def convert_squad(source: Path | str, out: Path | str) -> Conversion:
     result = Conversion(docs_dir, out / "qa.jsonl")
     sources: dict[str, dict] = {}
     records: list[dict] = []
+    texts: dict[str, str] = {}
     ids: set[str] = set()
     for number, article in enumerate(articles):
         title = str(article.get("title") or f"Article {number + 1}").replace("_", " ")
@@ -113,12 +117,16 @@ def convert_squad(source: Path | str, out: Path | str) -> Conversion:
                 while record["id"] in ids:
                     record["id"] += "-dup"
                 ids.add(record["id"])
-                record["split"] = "dev" if len(records) % 2 == 0 else "test"
+                record["split"] = "dev"  # until assign_splits below
                 records.append(record)
+        texts[name] = text
         (docs_dir / name).write_text(text, encoding="utf-8")
         sources[name] = {"title": title, "description": f"SQuAD article converted from {source.name}"}
         result.documents += 1
     (docs_dir / "sources.json").write_text(json.dumps(sources, indent=1, ensure_ascii=False), encoding="utf-8")
+    split_of = assign_splits(parse_qa([json.dumps(r) for r in records])[0], texts)
+    for record in records:
+        record["split"] = split_of[record["id"]]
     lines = [json.dumps(r, ensure_ascii=False) for r in records]
     result.qa_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     items, errors = parse_qa(lines, str(result.qa_path))
