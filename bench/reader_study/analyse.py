@@ -215,6 +215,11 @@ def abstention_table(records: list[Record], choose: Choose, fitted_on: list[Reco
         lines.append(
             f"| {name} | {roc_auc_score(y, s):.2f} | {np.mean(s[y == 0] < t):.2f} | {np.mean(s[y == 1] < t):.2f} |"
         )
+    shipped = [(r["today"]["abstained"], r["answerable"]) for r in records]
+    lines.append(
+        "| today as shipped (abstain_below) | | "
+        f"{np.mean([a for a, ok in shipped if not ok]):.2f} | {np.mean([a for a, ok in shipped if ok]):.2f} |"
+    )
     return f"answerable {int(y.sum())}, unanswerable {int((1 - y).sum())}\n\n" + "\n".join(lines)
 
 

@@ -36,7 +36,7 @@ DATASETS = {
     "seeds": (ROOT / "seeds", ROOT / "data" / "seeds_index", ROOT / "eval" / "qa.jsonl"),
     "squad": (ROOT / "data/squad/docs", ROOT / "data/squad/index", ROOT / "data/squad/qa.jsonl"),
 }
-SQUAD_SAMPLE = (240, 120)  # answerable, unanswerable questions read (CPU budget of the study)
+SQUAD_SAMPLE = (200, 100)  # answerable, unanswerable questions read (CPU budget of the study)
 
 
 def phrase_hit(sentence: str, phrases: list[str]) -> bool:

@@ -20,7 +20,7 @@ from askhist.evaluation.qa import load_qa
 
 ROOT = Path(__file__).resolve().parents[2]
 BGE_QUERY = "Represent this sentence for searching relevant passages: "
-QUESTIONS = 800  # answerable SQuAD questions sampled
+QUESTIONS = 400  # answerable SQuAD questions sampled
 
 
 class Bge:
