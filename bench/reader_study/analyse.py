@@ -129,6 +129,34 @@ def maxp(score: Callable[[dict], float]) -> Callable[[Record], list[int]]:
     return order
 
 
+def maxp_read(n: int) -> Callable[[Record], list[int]]:
+    """MaxP when only the top-n candidates by today's score are read: passages
+    with a read sentence first, by their best one; the others keep their order."""
+
+    def order(r: Record) -> list[int]:
+        read = sorted(r["candidates"], key=lambda c: -c["today"])[:n]
+        best = defaultdict(lambda: -np.inf)
+        for c in read:
+            best[c["rank"]] = max(best[c["rank"]], c["reader"])
+        return sorted(range(len(r["relevant"])), key=lambda p: (-best[p], p))
+
+    return order
+
+
+def answer_first(n: int) -> Callable[[Record], list[int]]:
+    """Fused order, except the passage of the best of the top-n read sentences goes first."""
+
+    def order(r: Record) -> list[int]:
+        read = sorted(r["candidates"], key=lambda c: -c["today"])[:n]
+        rest = list(range(len(r["relevant"])))
+        if not read:
+            return rest
+        top = max(read, key=lambda c: c["reader"])["rank"]
+        return [top] + [p for p in rest if p != top]
+
+    return order
+
+
 # ---- abstention ----
 
 
@@ -264,9 +292,11 @@ def main() -> None:
         ("seeds dev: reader, today, 1/(1+passage rank)", lr_rank, "reader, today, 1/(1+rank)"),
         ("SQuAD dev half: reader, today", lr_squad, "reader, today"),
     ):
+        x, _ = candidate_matrix(sets["seeds dev"], plus_rank if "rank" in label else today_and_reader)
         print(
             f"- {label}: intercept {model.intercept_[0]:+.3f}, "
-            f"weights [{cols}] = {np.round(model.coef_[0], 3).tolist()}"
+            f"weights [{cols}] = {np.round(model.coef_[0], 3).tolist()}; "
+            f"per standard deviation on seeds dev = {np.round(model.coef_[0] * x.std(0), 2).tolist()}"
         )
     lr_next = fit(sets["seeds dev"], with_next)
     methods = {
@@ -304,6 +334,10 @@ def main() -> None:
         for label, order in (
             ("today (fused)", lambda r: list(range(len(r["relevant"])))),
             ("MaxP reader", maxp(lambda c: c["reader"])),
+            ("MaxP reader, top-5 passages only", maxp(lambda c: c["reader"] if c["rank"] < 5 else -np.inf)),
+            ("MaxP reader, reading the top-5 sentences by today's score", maxp_read(5)),
+            ("MaxP reader, reading the top-10 sentences by today's score", maxp_read(10)),
+            ("fused, the best read sentence's passage first (top-5 read)", answer_first(5)),
             ("MaxP LR(reader, today)", maxp(lambda c: float(lr.decision_function([[c["reader"], c["today"]]])[0]))),
         ):
             m = rank_metrics(records, order)
@@ -319,7 +353,7 @@ def main() -> None:
     ):
         print(f"\n## (f) abstention, {title}\n")
         print(abstention_table(records, choose, fitted_on))
-    for name in ("seeds dev", "SQuAD dev half"):
+    for name in sets:
         print(f"\n## (g) how many candidates to read, {name} (LR reader+today fitted on seeds dev)\n")
         print(saturation(sets[name], lr, today_and_reader))
     print("\n## Cost\n")
