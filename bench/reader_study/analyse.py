@@ -34,6 +34,7 @@ STOP = set(
     "many much did not".split()
 )
 Record = dict
+READ = 5  # candidates read per question (top by today's score), as recommended in FINDINGS.md
 Choose = Callable[[Record], int | None]
 
 
@@ -194,14 +195,15 @@ def question_features(r: Record, choose: Choose) -> dict[str, float] | None:
     if i is None:
         return None
     best = r["candidates"][i]
-    pool = sorted((c["reader"] for c in r["candidates"] if c["rank"] < 5), reverse=True)
+    read = sorted(r["candidates"], key=lambda c: -c["today"])[:READ]  # what the recommended reader reads
+    pool = sorted((c["reader"] for c in read), reverse=True)
     words = focus_words(r["question"])
     present = set(re.findall(r"[a-z0-9]+", best["text"].lower()))
     return {
         "reader top": pool[0],
         "reader margin": pool[0] - (pool[1] if len(pool) > 1 else -12.0),
         "best reader": best["reader"],
-        "today top": max(c["today"] for c in r["candidates"] if c["rank"] < 5),
+        "today top": max(c["today"] for c in read),
         "-focus missing": -(len(words - present) / max(1, len(words))),
         "-word coverage gap": -(1 - best["features"][1]),
         "-unknown words": -best["features"][3],
@@ -354,7 +356,7 @@ def main() -> None:
         ):
             m = rank_metrics(records, order)
             print(f"| {name} | {label} | {m['R@1']:.2f} | {m['R@5']:.2f} | {m['MRR@10']:.2f} |")
-    choose = by_model(lr, today_and_reader, 5)
+    choose = read_top(lr, today_and_reader, READ)
     for title, records, fitted_on in (
         ("seeds dev (fitted and measured on dev)", sets["seeds dev"], None),
         ("seeds test (fitted on seeds dev)", sets["seeds test"], sets["seeds dev"]),
