@@ -18,6 +18,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formats import FormatError, TooMuchText, docx_text, pdf_text
+
 TEXT_SUFFIXES = (".txt", ".md")
 RICH_SUFFIXES = (".pdf", ".docx")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + RICH_SUFFIXES
@@ -29,8 +31,16 @@ MAX_REPLACEMENT_SHARE = 0.01
 # index build time grows with the text (minutes for a book on a laptop).
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
-# A .docx is a zip archive: refuse one that would unpack to more than this.
+# A .docx is a zip archive: refuse one that declares it unpacks to more than
+# this, and stop reading its document XML past MAX_DOCX_XML_BYTES (declared
+# sizes can lie). The XML of a Word document runs to about 20 bytes per
+# character of text.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+# pypdf reads a blank page in about a millisecond, and a megabyte of drawing
+# instructions in seconds: these keep a PDF to seconds.
+MAX_PDF_PAGES = 2_000
+MAX_PDF_CONTENT_BYTES = 16 * 1024 * 1024
 
 logger = logging.getLogger("askhist")
 
@@ -119,61 +129,36 @@ def extract_text(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
         raise DocumentError(_too_large(name, len(data)))
     if suffix in TEXT_SUFFIXES:
         text, notes = decode_text(data, name)
-    elif suffix == ".pdf":
-        text, notes = _pdf_text(data, name), ()
-    elif suffix == ".docx":
-        text, notes = _docx_text(data, name), ()
+    elif suffix in RICH_SUFFIXES:
+        try:
+            if suffix == ".pdf":
+                text = pdf_text(data, MAX_TEXT_CHARS, MAX_PDF_PAGES, MAX_PDF_CONTENT_BYTES)
+            else:
+                text = docx_text(data, MAX_TEXT_CHARS, MAX_DOCX_XML_BYTES, MAX_UNPACKED_BYTES)
+        except TooMuchText:
+            raise DocumentError(_too_much_text(name, None)) from None
+        except FormatError as exc:
+            raise DocumentError(f"{name}: {exc}") from None
+        notes = ()
     else:
         raise DocumentError(
             f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     if len(text) > MAX_TEXT_CHARS:
-        raise DocumentError(
-            f"{name}: has too much text ({len(text):,} characters); the limit is {MAX_TEXT_CHARS:,} "
-            "per file, so split it into smaller files"
-        )
+        raise DocumentError(_too_much_text(name, len(text)))
     return text, notes
+
+
+def _too_much_text(name: str, chars: int | None) -> str:
+    counted = f"{chars:,} characters" if chars is not None else f"more than {MAX_TEXT_CHARS:,} characters"
+    return (
+        f"{name}: has too much text ({counted}); the limit is {MAX_TEXT_CHARS:,} per file, "
+        "so split it into smaller files"
+    )
 
 
 def _too_large(name: str, size: int) -> str:
     return f"{name}: the file is too large ({size / 2**20:.1f} MB); the limit is {MAX_FILE_BYTES // 2**20} MB per file"
-
-
-def _pdf_text(data: bytes, name: str) -> str:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"{name}: cannot read this PDF ({exc})") from None
-    except Exception as exc:  # a damaged PDF makes pypdf raise almost anything
-        raise DocumentError(f"{name}: cannot read this PDF ({type(exc).__name__}: {exc})") from None
-    return "\n\n".join(p.strip() for p in pages)
-
-
-def _docx_text(data: bytes, name: str) -> str:
-    import io
-    import zipfile
-
-    import docx
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise DocumentError(f"{name}: this Word document unpacks to {unpacked / 2**20:.0f} MB, too large to read")
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocumentError(f"{name}: cannot read this Word document ({exc})") from None
-    except DocumentError:
-        raise
-    except Exception as exc:  # damaged XML inside the archive (lxml's XMLSyntaxError) and the like
-        raise DocumentError(f"{name}: cannot read this Word document ({type(exc).__name__}: {exc})") from None
-    return "\n\n".join(p.text for p in document.paragraphs)
 
 
 def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = None) -> Document:
