@@ -28,15 +28,18 @@ METADATA_FILE = "sources.json"
 # text is almost certainly not text (an image or archive renamed .txt).
 MAX_REPLACEMENT_SHARE = 0.01
 # Limits for one collection file. A long book is 1-2 million characters; the
-# index build time grows with the text (minutes for a book on a laptop).
+# index build time grows with the text (minutes for a book on a laptop). The
+# text limit is the web app's upload limit (uploads.MAX_UPLOAD_BYTES), so
+# that no text file small enough to upload is refused for its length: UTF-8
+# text never has more characters than bytes.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = 5 * 1024 * 1024
 # A .docx is a zip archive: refuse one that declares it unpacks to more than
 # this, and stop reading its document XML past MAX_DOCX_XML_BYTES (declared
-# sizes can lie). The XML of a Word document runs to about 20 bytes per
-# character of text.
+# sizes can lie). The XML of a Word document takes 1-5 bytes per character of
+# text; reading it takes about a second per 5 MB on the development VM.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+MAX_DOCX_XML_BYTES = 32 * 1024 * 1024
 # pypdf reads a blank page in about a millisecond, and a megabyte of drawing
 # instructions in seconds: these keep a PDF to seconds.
 MAX_PDF_PAGES = 2_000
@@ -175,7 +178,7 @@ def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = Non
             raise DocumentError(_too_large(doc_id, size))
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"{doc_id}: cannot read file ({exc.strerror or exc})") from None
+        raise DocumentError(f"{doc_id}: cannot read file ({exc.strerror or type(exc).__name__})") from None
     text, notes = extract_text(data, doc_id)
     if not text.strip():
         raise DocumentError(f"{doc_id}: the file has no text")
@@ -210,34 +213,52 @@ def read_metadata(root: Path) -> dict[str, dict]:
         return {}
     try:
         data = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DocumentError(f"{meta_path}: cannot read metadata ({exc})") from None
+    except OSError as exc:
+        raise DocumentError(
+            f"{_shown(root)}/{METADATA_FILE}: cannot read metadata ({exc.strerror or type(exc).__name__})"
+        ) from None
+    except ValueError as exc:
+        raise DocumentError(f"{_shown(root)}/{METADATA_FILE}: cannot read metadata ({exc})") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise DocumentError(f"{meta_path}: expected an object mapping file names to {{title, description}}")
+        raise DocumentError(
+            f"{_shown(root)}/{METADATA_FILE}: expected an object mapping file names to {{title, description}}"
+        )
     return data
 
 
 def list_source_files(root: Path) -> list[Path]:
-    """Supported files under root, sorted, skipping hidden files and folders
-    and links to files outside root (never followed: the folder is what the
-    teacher chose to share)."""
+    """Supported files under root, sorted, skipping hidden files and folders,
+    links to files outside root (never followed: the folder is what the
+    teacher chose to share) and links that lead nowhere (missing, or a loop),
+    each with a warning."""
     if not root.exists():
-        raise DocumentError(f"documents folder not found: {root}")
+        raise DocumentError(f"documents folder not found: {_shown(root)}")
     if not root.is_dir():
-        raise DocumentError(f"not a folder: {root}")
+        raise DocumentError(f"not a folder: {_shown(root)}")
     inside = root.resolve()
     files = []
-    for p in sorted(root.rglob("*")):
-        if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(
-            part.startswith(".") for part in p.relative_to(root).parts
-        ):
+    for p in sorted(root.rglob("*")):  # rglob does not enter linked folders, so a folder loop is never walked
+        relative = p.relative_to(root)
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(part.startswith(".") for part in relative.parts):
             continue
-        if p.is_symlink() and not p.resolve().is_relative_to(inside):
-            logger.warning("%s: skipped, it is a link to a file outside %s", p.relative_to(root), root)
-            continue
+        if p.is_symlink():
+            try:
+                target = p.resolve(strict=True)
+            except (OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
+                logger.warning("%s: skipped, it is a link that leads nowhere (a missing file or a loop)", relative)
+                continue
+            if not target.is_relative_to(inside):
+                logger.warning("%s: skipped, it is a link to a file outside %s", relative, _shown(root))
+                continue
         if p.is_file():
             files.append(p)
     return files
+
+
+def _shown(folder: Path) -> str:
+    """How a folder is named in messages: its name only, as a running app
+    passes them on to the page, which must not learn the server's paths."""
+    return folder.name or str(folder)
 
 
 def load_documents(*roots: Path) -> list[Document]:
@@ -249,7 +270,7 @@ def load_documents(*roots: Path) -> list[Document]:
     there are no documents at all.
     """
     documents: list[Document] = []
-    paths: dict[str, Path] = {}
+    paths: dict[str, str] = {}  # doc id -> the file, shown as <folder name>/<path>
     by_content: dict[str, str] = {}
     for number, root in enumerate(roots):
         root = Path(root)
@@ -258,17 +279,18 @@ def load_documents(*roots: Path) -> list[Document]:
         metadata = read_metadata(root)
         for path in list_source_files(root):
             doc = read_document(path, root, metadata)
+            shown = f"{_shown(root)}/{path.relative_to(root).as_posix()}"
             if number:
                 doc = _prefixed(doc, root.name)
             if doc.doc_id in paths:
-                raise DocumentError(f"{doc.doc_id}: two files have this name ({paths[doc.doc_id]} and {path})")
-            paths[doc.doc_id] = path
+                raise DocumentError(f"{doc.doc_id}: two files have this name ({paths[doc.doc_id]} and {shown})")
+            paths[doc.doc_id] = shown
             if doc.sha256 in by_content:  # kept (never drop a teacher's file), but said
                 doc = _with_note(doc, f"same content as {by_content[doc.sha256]}")
             by_content.setdefault(doc.sha256, doc.doc_id)
             documents.append(doc)
     if not documents:
-        names = ", ".join(str(r) for r in roots)
+        names = ", ".join(_shown(Path(r)) for r in roots)
         raise DocumentError(f"no documents ({', '.join(SUPPORTED_SUFFIXES)}) found in {names}")
     return documents
 

@@ -75,7 +75,7 @@ def _main_part(archive: zipfile.ZipFile) -> str:
     parser = _parser()
     parser.StartElementHandler = start
     with archive.open("_rels/.rels") as stream:
-        _feed(parser, stream, _MAX_RELS_BYTES, "its relationships file")
+        _feed(parser, stream, _MAX_RELS_BYTES, "this Word document's relationships part")
     if not targets:
         raise FormatError("cannot read this Word document (it names no main document part)")
     part = posixpath.normpath(targets[0].lstrip("/"))
@@ -94,7 +94,7 @@ class _DocumentText:
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars
-        self.pieces: list[str] = []
+        self.text = io.StringIO()  # a list of millions of one-letter pieces would cost 50 bytes each
         self.chars = 0
         self.depth = 0
         self.paragraphs = 0
@@ -107,11 +107,11 @@ class _DocumentText:
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.characters
-        _feed(parser, stream, max_xml_bytes, "its document text")
-        return "".join(self.pieces)
+        _feed(parser, stream, max_xml_bytes, "this Word document's text part")
+        return self.text.getvalue()
 
     def add(self, text: str) -> None:
-        self.pieces.append(text)
+        self.text.write(text)
         self.chars += len(text)
         if self.chars > self.max_chars:
             raise TooMuchText
