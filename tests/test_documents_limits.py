@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -67,18 +68,24 @@ def docx_bytes(body: str, prolog: str = "") -> bytes:
     return out.getvalue()
 
 
-def many_page_pdf(pages: int, text: str = "Stalin", declared: int | None = None) -> bytes:
-    """A PDF whose pages all show ``text`` (one shared content stream); its
-    page tree declares ``declared`` pages (default: the truth)."""
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+def many_page_pdf(pages: int, text: str = "Stalin", declared: int | None = None, drawing: bytes = b"") -> bytes:
+    """A PDF whose pages all show ``text`` after ``drawing`` (one shared
+    content stream, deflated); its page tree declares ``declared`` pages
+    (default: the truth)."""
+    content = zlib.compress(drawing + f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"), 9)
     kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> >>"
         % (kids, pages if declared is None else declared),
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ] + [b"<</Type/Page/Parent 2 0 R/Contents 3 0 R>>"] * pages
+    return _pdf(objects)
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of the numbered objects, the first its catalog."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -89,6 +96,24 @@ def many_page_pdf(pages: int, text: str = "Stalin", declared: int | None = None)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def form_pdf(invocations: int, form_operations: int) -> bytes:
+    """A one-page PDF that draws one form (a reusable drawing with a word of
+    text) ``invocations`` times."""
+    page = zlib.compress(b"/X0 Do\n" * invocations, 9)
+    form = zlib.compress(b"0 0 m\n" * form_operations + b"BT /F1 12 Tf (Lenin) Tj ET", 9)
+    font = b"/Resources << /Font << /F1 6 0 R >> /XObject << /X0 5 0 R >> >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R %s >>" % font,
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(page), page),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] %s /Length %d /Filter /FlateDecode >>\n"
+        b"stream\n%s\nendstream" % (font, len(form), form),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return _pdf(objects)
 
 
 CHILD = """
@@ -145,6 +170,24 @@ def test_pdf_with_many_pages_is_refused_with_bounded_memory(tmp_path):
     assert peak_mb < PEAK_MEMORY_MB
 
 
+def test_pdf_with_a_mass_of_drawing_instructions_is_refused_with_bounded_memory(tmp_path):
+    # 60 MB of instructions that draw nothing, deflated to 60 KB: pypdf would parse them for minutes.
+    pdf = tmp_path / "dense.pdf"
+    pdf.write_bytes(many_page_pdf(1, drawing=b"0 0 m\n" * 10_000_000))
+    message, peak_mb = read_in_child(pdf)
+    assert message.startswith("dense.pdf: this PDF holds more than can be read"), message
+    assert peak_mb < PEAK_MEMORY_MB
+
+
+def test_pdf_drawing_one_form_many_times_is_refused(monkeypatch):
+    # 1 KB: a page drawing a form of 20,000 operations 1,000 times took pypdf minutes.
+    assert len(form_pdf(1000, 20_000)) < 2000
+    monkeypatch.setattr(documents_module, "MAX_PDF_OPERATIONS", 2000)
+    with pytest.raises(DocumentError, match=r"^forms\.pdf: this PDF has more than 2,000 drawing operations"):
+        extract_text(form_pdf(100, 50), "forms.pdf")
+    assert extract_text(form_pdf(30, 50), "forms.pdf")[0].count("Lenin") == 30
+
+
 def test_pdf_at_the_page_limit_is_read():
     text, _ = extract_text(many_page_pdf(MAX_PDF_PAGES), "long.pdf")
     assert text == "\n\n".join(["Stalin"] * MAX_PDF_PAGES)
@@ -165,7 +208,7 @@ def test_pdf_text_extraction_stops_at_the_character_limit(monkeypatch):
 def test_pdf_with_too_many_drawing_instructions_is_refused(monkeypatch):
     monkeypatch.setattr(documents_module, "MAX_PDF_CONTENT_BYTES", 10_000)
     with pytest.raises(DocumentError, match=r"^dense\.pdf: this PDF's pages hold more than .* of drawing instructions"):
-        extract_text(many_page_pdf(500), "dense.pdf")  # 500 pages of 41 bytes each
+        extract_text(many_page_pdf(500), "dense.pdf")  # 500 pages of 41 bytes each, all under 10 KB
 
 
 def test_docx_xml_is_read_only_up_to_its_limit(monkeypatch):

@@ -178,7 +178,7 @@ def _feed(parser, stream, max_bytes: int, what: str) -> None:
     parser.Parse(b"", True)
 
 
-def pdf_text(data: bytes, max_chars: int, max_pages: int, max_content_bytes: int) -> str:
+def pdf_text(data: bytes, max_chars: int, max_pages: int, max_content_bytes: int, max_operations: int) -> str:
     """The text layer of a PDF: each page's text, stripped, joined by a
     blank line.
 
@@ -187,7 +187,8 @@ def pdf_text(data: bytes, max_chars: int, max_pages: int, max_content_bytes: int
     page tree, not taken from its declared count), with more than
     ``max_content_bytes`` of page drawing instructions in all (pypdf's text
     extraction takes seconds per megabyte of them, even when they draw no
-    text), or one pypdf cannot read.
+    text) or more than ``max_operations`` drawing operations read (a page can
+    draw one form thousands of times), or one pypdf cannot read.
     """
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError, PdfReadError
@@ -200,6 +201,15 @@ def pdf_text(data: bytes, max_chars: int, max_pages: int, max_content_bytes: int
     }
     pages: list[str] = []
     chars = 0
+    operations = 0
+
+    def count(*args) -> None:
+        # Also called inside forms, where pypdf swallows the exception: the page's next operation raises it again.
+        nonlocal operations
+        operations += 1
+        if operations > max_operations:
+            raise FormatError(f"this PDF has more than {max_operations:,} drawing operations, too many to read")
+
     try:
         with apply_configuration(**limits):
             reader = PdfReader(io.BytesIO(data))
@@ -214,7 +224,9 @@ def pdf_text(data: bytes, max_chars: int, max_pages: int, max_content_bytes: int
                         f"this PDF's pages hold more than {max_content_bytes / 2**20:.0f} MB of drawing instructions,"
                         " too much to read"
                     )
-                pages.append((page.extract_text() or "").strip())
+                pages.append((page.extract_text(visitor_operand_before=count) or "").strip())
+                if operations > max_operations:
+                    count()
                 chars += len(pages[-1]) + 2 * (len(pages) > 1)
                 if chars > max_chars:
                     raise TooMuchText
