@@ -225,7 +225,7 @@ def pdf_text(data: bytes, max_chars: int, max_pages: int, max_content_bytes: int
                         " too much to read"
                     )
                 pages.append((page.extract_text(visitor_operand_before=count) or "").strip())
-                if operations > max_operations:
+                if operations > max_operations:  # passed inside a form, where pypdf logged the exception
                     count()
                 chars += len(pages[-1]) + 2 * (len(pages) > 1)
                 if chars > max_chars:
