@@ -179,7 +179,8 @@ def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = Non
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DocumentError(_too_large(doc_id, size))
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a file can grow after stat()
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DocumentError(f"{doc_id}: cannot read file ({exc.strerror or type(exc).__name__})") from None
     text, notes = extract_text(data, doc_id)
