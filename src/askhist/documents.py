@@ -18,6 +18,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formats import FormatError, TooMuchText, docx_text, pdf_text
+
 TEXT_SUFFIXES = (".txt", ".md")
 RICH_SUFFIXES = (".pdf", ".docx")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + RICH_SUFFIXES
@@ -26,11 +28,25 @@ METADATA_FILE = "sources.json"
 # text is almost certainly not text (an image or archive renamed .txt).
 MAX_REPLACEMENT_SHARE = 0.01
 # Limits for one collection file. A long book is 1-2 million characters; the
-# index build time grows with the text (minutes for a book on a laptop).
+# index build time grows with the text (minutes for a book on a laptop). The
+# text limit is the web app's upload limit (uploads.MAX_UPLOAD_BYTES), so
+# that no text file small enough to upload is refused for its length: UTF-8
+# text never has more characters than bytes.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TEXT_CHARS = 2_000_000
-# A .docx is a zip archive: refuse one that would unpack to more than this.
+MAX_TEXT_CHARS = 5 * 1024 * 1024
+# A .docx is a zip archive: refuse one that declares it unpacks to more than
+# this, and stop reading its document XML past MAX_DOCX_XML_BYTES (declared
+# sizes can lie). The XML of a Word document takes 1-5 bytes per character of
+# text; reading it takes about a second per 5 MB on the development VM.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_DOCX_XML_BYTES = 32 * 1024 * 1024
+# pypdf reads a blank page in about a millisecond, and a megabyte of drawing
+# instructions (up to 170,000 operations) in 1.8 s of CPU and up to 60 MB of
+# memory: these keep any PDF to seconds and 200 MB. 3 MB of drawing
+# instructions hold 100-700 pages of text.
+MAX_PDF_PAGES = 2_000
+MAX_PDF_CONTENT_BYTES = 3 * 1024 * 1024
+MAX_PDF_OPERATIONS = 500_000
 
 logger = logging.getLogger("askhist")
 
@@ -119,61 +135,36 @@ def extract_text(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
         raise DocumentError(_too_large(name, len(data)))
     if suffix in TEXT_SUFFIXES:
         text, notes = decode_text(data, name)
-    elif suffix == ".pdf":
-        text, notes = _pdf_text(data, name), ()
-    elif suffix == ".docx":
-        text, notes = _docx_text(data, name), ()
+    elif suffix in RICH_SUFFIXES:
+        try:
+            if suffix == ".pdf":
+                text = pdf_text(data, MAX_TEXT_CHARS, MAX_PDF_PAGES, MAX_PDF_CONTENT_BYTES, MAX_PDF_OPERATIONS)
+            else:
+                text = docx_text(data, MAX_TEXT_CHARS, MAX_DOCX_XML_BYTES, MAX_UNPACKED_BYTES)
+        except TooMuchText:
+            raise DocumentError(_too_much_text(name, None)) from None
+        except FormatError as exc:
+            raise DocumentError(f"{name}: {exc}") from None
+        notes = ()
     else:
         raise DocumentError(
             f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     if len(text) > MAX_TEXT_CHARS:
-        raise DocumentError(
-            f"{name}: has too much text ({len(text):,} characters); the limit is {MAX_TEXT_CHARS:,} "
-            "per file, so split it into smaller files"
-        )
+        raise DocumentError(_too_much_text(name, len(text)))
     return text, notes
+
+
+def _too_much_text(name: str, chars: int | None) -> str:
+    counted = f"{chars:,} characters" if chars is not None else f"more than {MAX_TEXT_CHARS:,} characters"
+    return (
+        f"{name}: has too much text ({counted}); the limit is {MAX_TEXT_CHARS:,} per file, "
+        "so split it into smaller files"
+    )
 
 
 def _too_large(name: str, size: int) -> str:
     return f"{name}: the file is too large ({size / 2**20:.1f} MB); the limit is {MAX_FILE_BYTES // 2**20} MB per file"
-
-
-def _pdf_text(data: bytes, name: str) -> str:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"{name}: cannot read this PDF ({exc})") from None
-    except Exception as exc:  # a damaged PDF makes pypdf raise almost anything
-        raise DocumentError(f"{name}: cannot read this PDF ({type(exc).__name__}: {exc})") from None
-    return "\n\n".join(p.strip() for p in pages)
-
-
-def _docx_text(data: bytes, name: str) -> str:
-    import io
-    import zipfile
-
-    import docx
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise DocumentError(f"{name}: this Word document unpacks to {unpacked / 2**20:.0f} MB, too large to read")
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocumentError(f"{name}: cannot read this Word document ({exc})") from None
-    except DocumentError:
-        raise
-    except Exception as exc:  # damaged XML inside the archive (lxml's XMLSyntaxError) and the like
-        raise DocumentError(f"{name}: cannot read this Word document ({type(exc).__name__}: {exc})") from None
-    return "\n\n".join(p.text for p in document.paragraphs)
 
 
 def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = None) -> Document:
@@ -188,9 +179,10 @@ def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = Non
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DocumentError(_too_large(doc_id, size))
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a file can grow after stat()
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise DocumentError(f"{doc_id}: cannot read file ({exc.strerror or exc})") from None
+        raise DocumentError(f"{doc_id}: cannot read file ({exc.strerror or type(exc).__name__})") from None
     text, notes = extract_text(data, doc_id)
     if not text.strip():
         raise DocumentError(f"{doc_id}: the file has no text")
@@ -225,34 +217,52 @@ def read_metadata(root: Path) -> dict[str, dict]:
         return {}
     try:
         data = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DocumentError(f"{meta_path}: cannot read metadata ({exc})") from None
+    except OSError as exc:
+        raise DocumentError(
+            f"{_shown(root)}/{METADATA_FILE}: cannot read metadata ({exc.strerror or type(exc).__name__})"
+        ) from None
+    except ValueError as exc:
+        raise DocumentError(f"{_shown(root)}/{METADATA_FILE}: cannot read metadata ({exc})") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise DocumentError(f"{meta_path}: expected an object mapping file names to {{title, description}}")
+        raise DocumentError(
+            f"{_shown(root)}/{METADATA_FILE}: expected an object mapping file names to {{title, description}}"
+        )
     return data
 
 
 def list_source_files(root: Path) -> list[Path]:
-    """Supported files under root, sorted, skipping hidden files and folders
-    and links to files outside root (never followed: the folder is what the
-    teacher chose to share)."""
+    """Supported files under root, sorted, skipping hidden files and folders,
+    links to files outside root (never followed: the folder is what the
+    teacher chose to share) and links that lead nowhere (missing, or a loop),
+    each with a warning."""
     if not root.exists():
-        raise DocumentError(f"documents folder not found: {root}")
+        raise DocumentError(f"documents folder not found: {_shown(root)}")
     if not root.is_dir():
-        raise DocumentError(f"not a folder: {root}")
+        raise DocumentError(f"not a folder: {_shown(root)}")
     inside = root.resolve()
     files = []
-    for p in sorted(root.rglob("*")):
-        if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(
-            part.startswith(".") for part in p.relative_to(root).parts
-        ):
+    for p in sorted(root.rglob("*")):  # rglob does not enter linked folders, so a folder loop is never walked
+        relative = p.relative_to(root)
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES or any(part.startswith(".") for part in relative.parts):
             continue
-        if p.is_symlink() and not p.resolve().is_relative_to(inside):
-            logger.warning("%s: skipped, it is a link to a file outside %s", p.relative_to(root), root)
-            continue
+        if p.is_symlink():
+            try:
+                target = p.resolve(strict=True)
+            except (OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
+                logger.warning("%s: skipped, it is a link that leads nowhere (a missing file or a loop)", relative)
+                continue
+            if not target.is_relative_to(inside):
+                logger.warning("%s: skipped, it is a link to a file outside %s", relative, _shown(root))
+                continue
         if p.is_file():
             files.append(p)
     return files
+
+
+def _shown(folder: Path) -> str:
+    """How a folder is named in messages: its name only, as a running app
+    passes them on to the page, which must not learn the server's paths."""
+    return folder.name or str(folder)
 
 
 def load_documents(*roots: Path) -> list[Document]:
@@ -264,7 +274,7 @@ def load_documents(*roots: Path) -> list[Document]:
     there are no documents at all.
     """
     documents: list[Document] = []
-    paths: dict[str, Path] = {}
+    paths: dict[str, str] = {}  # doc id -> the file, shown as <folder name>/<path>
     by_content: dict[str, str] = {}
     for number, root in enumerate(roots):
         root = Path(root)
@@ -273,17 +283,18 @@ def load_documents(*roots: Path) -> list[Document]:
         metadata = read_metadata(root)
         for path in list_source_files(root):
             doc = read_document(path, root, metadata)
+            shown = f"{_shown(root)}/{path.relative_to(root).as_posix()}"
             if number:
                 doc = _prefixed(doc, root.name)
             if doc.doc_id in paths:
-                raise DocumentError(f"{doc.doc_id}: two files have this name ({paths[doc.doc_id]} and {path})")
-            paths[doc.doc_id] = path
+                raise DocumentError(f"{doc.doc_id}: two files have this name ({paths[doc.doc_id]} and {shown})")
+            paths[doc.doc_id] = shown
             if doc.sha256 in by_content:  # kept (never drop a teacher's file), but said
                 doc = _with_note(doc, f"same content as {by_content[doc.sha256]}")
             by_content.setdefault(doc.sha256, doc.doc_id)
             documents.append(doc)
     if not documents:
-        names = ", ".join(str(r) for r in roots)
+        names = ", ".join(_shown(Path(r)) for r in roots)
         raise DocumentError(f"no documents ({', '.join(SUPPORTED_SUFFIXES)}) found in {names}")
     return documents
 

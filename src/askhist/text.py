@@ -32,6 +32,17 @@ _FOLD = str.maketrans(
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
+# Terminal escape sequences (ECMA-48), in their 7-bit (ESC ...) and 8-bit (C1) forms:
+# control sequences such as "clear screen", strings such as "set window title"
+# (only when terminated: otherwise their text stays, as text), and two-character escapes.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
 # A short English stop list: function words that carry no topical signal.
 # Kept deliberately small so that history terms ("party", "power") survive.
 STOP_WORDS = frozenset(
@@ -109,3 +120,13 @@ def clean_user_text(text: str) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
     return " ".join(text.split())
+
+
+def printable(text: str) -> str:
+    """Text that is safe to print on a terminal: escape sequences (clear the
+    screen, set the title, move the cursor) and control characters removed,
+    carriage returns, form feeds and other line breaks shown as newlines;
+    newlines and tabs kept. For display only: offsets always refer to the
+    original text, never to this."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
