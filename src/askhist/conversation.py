@@ -1,0 +1,243 @@
+"""Reading a question in its conversation: is it a follow-up, and to what?
+
+A question depends on the conversation when it lacks something it needs: a
+personal pronoun with no name before it in the question ("why did he lose?"),
+a demonstrative noun phrase ("that job"), or an ellipsis ("and in 1926?",
+"what about Bukharin?"). Its first word alone never makes it a follow-up, and
+a self-contained question is never rewritten. The referent comes from the
+earlier turns, the answer askhist gave included: after "Who became General
+Secretary in 1922?" answered with a sentence about Stalin, "he" is Stalin.
+
+No language model: rules over the collection's own proper names, which are
+read off the indexed sentences (words written with a capital in the middle
+of sentences).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .text import STOP_WORDS
+
+_WORD = re.compile(r"[^\W_]+(?:'s)?")
+_PERSONAL = frozenset("he him his she her hers".split())
+_GROUP = frozenset("they them their theirs".split())
+_DEMONSTRATIVE = frozenset("that this those these".split())
+# "that" after these words starts a clause ("he said that..."), it does not point back.
+_CLAUSE_VERBS = frozenset(
+    "say said says think thought believe believed claim claimed argue argued mean meant so such know knew "
+    "show showed shows suggest suggested feel felt realise realised realize realized clear true fact".split()
+)
+_ELLIPSIS_START = re.compile(r"^\s*(?:and|but|also|then|what about|how about|and what about|and how about)\b", re.I)
+_WH = frozenset("who whom whose what which when where why how".split())
+_YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
+# Capitalised mid-sentence, yet never a person a pronoun points to.
+_CALENDAR = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange: the question and the text of the answer given
+    ("" when askhist abstained or the answer is not known)."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question is read in its conversation.
+
+    ``search`` is what retrieval looks for (the question with its pronoun
+    replaced by the referent, or an ellipsis completed from the earlier
+    question); ``context`` is the earlier text that leans the search towards
+    the conversation ("" when the question stands alone).
+    """
+
+    question: str
+    search: str
+    context: str = ""
+    follows: str = ""  # the earlier question this one follows up
+    referent: str = ""  # what "he", "that job" or the ellipsis was resolved to
+    reason: str = ""  # what the question lacked, e.g. "'he' has no name before it"
+
+    @property
+    def is_follow_up(self) -> bool:
+        return bool(self.follows)
+
+    @property
+    def resolved_context(self) -> str:
+        """The text the follow-up was read with: what was searched and the
+        earlier text it leaned on ("" when the question stands alone)."""
+        if not self.is_follow_up:
+            return ""
+        return " | ".join(part for part in (self.search, self.context) if part)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def names_in(text: str, known: Iterable[str]) -> list[str]:
+    """The collection's proper names in ``text``, in order of appearance."""
+    known = set(known)
+    seen: list[str] = []
+    for word in words(text):
+        name = word[:-2] if word.endswith("'s") else word
+        if name in known and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def collection_names(sentences: Iterable[str], min_count: int = 2, capital_share: float = 0.8) -> frozenset[str]:
+    """Names of the collection's people (and a few places): words that, in the
+    middle of a sentence, are written with a capital at least
+    ``capital_share`` of the time and mostly stand alone. A word mostly inside
+    a longer capitalised phrase ("General Secretary", "Red Army") names an
+    office or a body, not someone "he" can point to."""
+    capital: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for sentence in sentences:
+        tokens = [w[:-2] if w.endswith("'s") else w for w in words(sentence)]
+        for i in range(1, len(tokens)):
+            word = tokens[i]
+            if not word[0].isalpha():
+                continue
+            if word[0].isupper() and not word.isupper():
+                capital[word] += 1
+                # The sentence's first word is capitalised anyway: not a neighbour.
+                before = tokens[i - 1] if i > 1 else ""
+                after = tokens[i + 1] if i + 1 < len(tokens) else ""
+                if not any(n[:1].isupper() and n.lower() not in STOP_WORDS for n in (before, after)):
+                    alone[word] += 1
+            else:
+                lower[word.capitalize()] += 1
+    return frozenset(
+        w
+        for w, n in capital.items()
+        if n >= min_count
+        and n / (n + lower[w]) >= capital_share
+        and alone[w] * 2 >= n
+        and w.lower() not in STOP_WORDS
+        and w not in _CALENDAR
+    )
+
+
+def dependencies(question: str, known: Iterable[str] = ()) -> list[str]:
+    """What the question lacks that an earlier turn must supply ([] when it
+    stands alone)."""
+    tokens = words(question)
+    lowered = [t.lower() for t in tokens]
+    known = set(known)
+    reasons: list[str] = []
+    for i, word in enumerate(lowered):
+        if word in _PERSONAL and not any(t in known for t in tokens[:i]):
+            reasons.append(f"'{tokens[i]}' has no name before it")
+            break
+        if word in _GROUP and not any(t in known for t in tokens[:i]):
+            reasons.append(f"'{tokens[i]}' has no name before it")
+            break
+    for i, word in enumerate(lowered[:-1]):
+        following = lowered[i + 1]
+        if (
+            word in _DEMONSTRATIVE
+            and (i == 0 or lowered[i - 1] not in _CLAUSE_VERBS)
+            and following not in STOP_WORDS
+            and tokens[i + 1][0].islower()
+            and following.isalpha()
+        ):
+            reasons.append(f"'{tokens[i]} {tokens[i + 1]}' points back")
+            break
+    content = [t for t, w in zip(tokens, lowered) if w not in STOP_WORDS and w not in _WH]
+    if _ELLIPSIS_START.match(question) and len(content) <= 2:
+        reasons.append("it continues the earlier question")
+    elif not content:
+        reasons.append("it has no subject of its own")
+    return reasons
+
+
+def resolve(turn: Turn, known: Iterable[str]) -> list[str]:
+    """The people an earlier turn is about, most likely referent first.
+
+    A "who" question is about the new name its answer gave; "who was X?" is
+    about X; otherwise the question's names come first, then the answer's
+    most mentioned ones.
+    """
+    known = set(known)
+    asked = names_in(turn.question, known)
+    answered = names_in(turn.answer, known)
+    first_word = (words(turn.question) or [""])[0].lower()
+    if first_word == "who":
+        if re.match(r"^\s*who\s+(?:was|is|were)\s+\w+\s*\??\s*$", turn.question, re.I) and asked:
+            return asked + [n for n in answered if n not in asked]
+        new = [n for n in answered if n not in asked]
+        if new:
+            return new + asked
+    counts = Counter(n for n in names_in_all(turn.answer, known))
+    by_mentions = sorted(answered, key=lambda n: -counts[n])
+    return asked + [n for n in by_mentions if n not in asked]
+
+
+def names_in_all(text: str, known: set[str]) -> list[str]:
+    """Every mention of a known name, repeats included."""
+    return [w[:-2] if w.endswith("'s") else w for w in words(text) if (w[:-2] if w.endswith("'s") else w) in known]
+
+
+def _replace_pronoun(question: str, referent: str) -> str:
+    """"why did he lose?" → "why did Trotsky lose?"; "his" → "Trotsky's"."""
+
+    def swap(match: re.Match) -> str:
+        word = match.group().lower()
+        if word in ("his", "hers", "their", "theirs"):
+            return referent + "'s"
+        return referent
+
+    return re.sub(r"\b(?:he|him|his|she|her|hers|they|them|their|theirs)\b", swap, question, count=1, flags=re.I)
+
+
+def _complete_ellipsis(question: str, earlier: str, known: set[str]) -> str:
+    """"and in 1926?" after "What did Trotsky do in 1925?" → "What did Trotsky
+    do in 1926?"; "what about Bukharin?" after "Why did Trotsky lose?" →
+    "Why did Bukharin lose?". "" when nothing in the earlier question can be
+    swapped."""
+    new_years = _YEAR.findall(question)
+    old_years = _YEAR.findall(earlier)
+    if new_years and old_years:
+        return earlier.replace(old_years[0], new_years[0], 1)
+    new_names = names_in(question, known)
+    old_names = [n for n in names_in(earlier, known) if n not in new_names]
+    if new_names and old_names:
+        return re.sub(rf"\b{re.escape(old_names[0])}\b", new_names[0], earlier, count=1)
+    return ""
+
+
+def read(question: str, turns: Sequence[Turn], known: Iterable[str] = ()) -> Reading:
+    """Read ``question`` after the earlier ``turns`` (oldest first)."""
+    reasons = dependencies(question, known)
+    if not turns or not reasons:
+        return Reading(question, question)
+    known = set(known)
+    last = turns[-1]
+    reason = reasons[0]
+    people = resolve(last, known)
+    search, referent = question, ""
+    lowered = {w.lower() for w in words(question)}
+    if lowered & (_PERSONAL | _GROUP) and people:
+        referent = " and ".join(people[:2]) if lowered & _GROUP and len(people) > 1 else people[0]
+        search = _replace_pronoun(question, referent)
+    elif "continues" in reason or "no subject" in reason:
+        completed = _complete_ellipsis(question, last.question, known)
+        if completed:
+            search, referent = completed, completed
+    # The earlier answer's first sentence carries what "that job" or "why?"
+    # is about when the earlier question alone does not.
+    answer_lead = re.split(r"(?<=[.!?])\s", last.answer.strip(), maxsplit=1)[0] if last.answer else ""
+    context = last.question if referent else " ".join(p for p in (last.question, answer_lead) if p)
+    return Reading(question, search, context, follows=last.question, referent=referent, reason=reason)

@@ -1,0 +1,96 @@
+"""Follow-up detection and referent resolution, without a model."""
+
+import pytest
+
+from askhist.conversation import Turn, collection_names, dependencies, read, resolve
+
+pytestmark = pytest.mark.unit
+
+NAMES = frozenset({"Stalin", "Trotsky", "Lenin", "Bukharin", "Zinoviev", "Kamenev"})
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why was Trotsky unpopular?",
+        "Who was Bukharin?",
+        "What was the Lenin Enrolment?",
+        "Why did Stalin say that Lenin was ill?",
+        "How did Stalin defeat Trotsky?",
+        "Why did Stalin and Trotsky disagree about their plans?",
+    ],
+)
+def test_self_contained_questions_do_not_depend_on_the_conversation(question):
+    assert dependencies(question, NAMES) == []
+    turns = [Turn("When did Lenin die?", "Lenin died in 1924.")]
+    reading = read(question, turns, NAMES)
+    assert not reading.is_follow_up
+    assert reading.search == question and reading.resolved_context == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "lacks"),
+    [
+        ("Why did he lose?", "'he' has no name before it"),
+        ("So why didn't they trust him?", "'they' has no name before it"),
+        ("What did Stalin do with that job?", "'that job' points back"),
+        ("And in 1926?", "it continues the earlier question"),
+        ("What about Bukharin?", "it continues the earlier question"),
+        ("Why?", "it has no subject of its own"),
+    ],
+)
+def test_what_a_follow_up_lacks(question, lacks):
+    assert lacks in dependencies(question, NAMES)
+
+
+def test_a_name_before_the_pronoun_is_its_antecedent():
+    assert dependencies("When Trotsky fell ill, what did he do?", NAMES) == []
+
+
+def test_he_after_a_who_question_is_the_person_the_answer_named():
+    turns = [Turn("Who became General Secretary in 1922?", "In 1922 Stalin was made General Secretary.")]
+    reading = read("Why did he get the job?", turns, NAMES)
+    assert reading.referent == "Stalin"
+    assert reading.search == "Why did Stalin get the job?"
+    assert reading.follows == turns[0].question
+    assert "Stalin" in reading.resolved_context
+
+
+def test_who_was_x_is_about_x():
+    assert resolve(Turn("Who was Bukharin?", "Bukharin worked with Stalin against Trotsky."), NAMES)[0] == "Bukharin"
+
+
+def test_possessive_pronoun_becomes_a_possessive_name():
+    turns = [Turn("Why did Trotsky lose?", "Trotsky was arrogant.")]
+    assert read("What was his power base?", turns, NAMES).search == "What was Trotsky's power base?"
+
+
+def test_ellipsis_swaps_the_year_or_the_name_of_the_earlier_question():
+    turns = [Turn("What did Trotsky do in 1925?", "")]
+    assert read("And in 1926?", turns, NAMES).search == "What did Trotsky do in 1926?"
+    turns = [Turn("Why did Trotsky lose the power struggle?", "")]
+    assert read("What about Bukharin?", turns, NAMES).search == "Why did Bukharin lose the power struggle?"
+
+
+def test_demonstrative_reads_with_the_earlier_answer():
+    turns = [Turn("What post did Stalin get in 1922?", "Stalin became General Secretary. It was dull work.")]
+    reading = read("Why was that job important?", turns, NAMES)
+    assert reading.is_follow_up and reading.search == "Why was that job important?"
+    assert reading.context == "What post did Stalin get in 1922? Stalin became General Secretary."
+
+
+def test_no_history_means_no_follow_up():
+    assert not read("Why did he lose?", [], NAMES).is_follow_up
+
+
+def test_collection_names_keep_people_and_drop_offices_and_common_words():
+    sentences = [
+        "In 1922 Stalin became General Secretary of the party.",
+        "Then Stalin met Trotsky and the General Secretary spoke.",
+        "Many thought Trotsky was arrogant; Stalin was patient.",
+        "The party met in March and again in March.",
+        "The General Secretary was powerful, said Trotsky.",
+    ]
+    names = collection_names(sentences)
+    assert {"Stalin", "Trotsky"} <= names
+    assert not names & {"General", "Secretary", "March", "The", "Then"}

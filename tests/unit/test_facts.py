@@ -1,0 +1,61 @@
+"""Rules that find a different year, number, person or a negation."""
+
+import pytest
+
+from askhist.facts import answer_kind, clauses, conflict, negated, values
+
+pytestmark = pytest.mark.unit
+
+NAMES = ("Stalin", "Trotsky", "Lenin", "Zinoviev", "Kamenev")
+
+
+def test_values_reads_years_numbers_and_number_words():
+    found = [(v.kind, v.value) for v in values("In 1924, 1,200 members and seven leaders; 3.5 per cent.")]
+    assert found == [("year", 1924), ("number", 1200), ("number", 7), ("number", 3.5)]
+
+
+def test_values_keep_offsets_into_the_text():
+    text = "Lenin died in 1924, not 1922."
+    assert [text[v.start : v.end] for v in values(text)] == ["1924", "1922"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "evidence", "expected"),
+    [
+        ("Lenin died in 1922", "With the death of Lenin in 1924, the struggle began.", "gives 1924, not 1922"),
+        ("The Lenin Enrolment began in 1924", "The Lenin Enrolment began in 1928.", "gives 1928, not 1924"),
+        ("The Politburo had seven members", "The Politburo had five members.", "gives 5, not 7"),
+        ("Trotsky was not popular with the party", "Trotsky was popular with the party.", "says the opposite"),
+        ("Zinoviev led the Leningrad party", "Kamenev led the Leningrad party.", "names Kamenev, not Zinoviev"),
+    ],
+)
+def test_conflicts_found(statement, evidence, expected):
+    assert conflict(statement, evidence, NAMES) == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "evidence"),
+    [
+        ("Lenin died in 1924", "Lenin died in 1924."),
+        ("Lenin died in 1924", "Lenin suffered a stroke in 1922 and died in 1924."),
+        # A year about another event in its own clause says nothing about this one.
+        ("Lenin died in 1924", "Stalin was appointed in 1922; Lenin died soon after."),
+        ("Trotsky was popular with the army", "Stalin was not trusted by the army, but he waited."),
+        ("Stalin became General Secretary in 1922", "In 1922 Stalin was made General Secretary."),
+    ],
+)
+def test_no_conflict(statement, evidence):
+    assert conflict(statement, evidence, NAMES) == ""
+
+
+def test_clauses_cut_at_strong_breaks_only():
+    text = "Lenin died in 1924; Stalin rose, but Trotsky fell"
+    assert [text[s:e].strip() for s, e in clauses(text)] == ["Lenin died in 1924", "Stalin rose", "Trotsky fell"]
+
+
+def test_negation_and_answer_kind():
+    assert negated("He wasn't trusted") and negated("He was never trusted") and not negated("He was trusted")
+    assert answer_kind("When did Lenin die?") == "year"
+    assert answer_kind("In what year did Lenin die?") == "year"
+    assert answer_kind("How many members did the Politburo have?") == "number"
+    assert answer_kind("Why did Trotsky lose?") is None
