@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "askhist"
 # work in progress (facts, conversation, reader, web).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("callbacks", "timing", "text", "facts"),
-    ("cleaning", "documents"),
+    ("cleaning", "formats", "documents"),
     ("chunking",),
     ("bm25", "termsets", "vectors", "minibert", "embedding"),
     ("index",),

@@ -58,7 +58,9 @@ class FirstSentence(_Wrapped):
         top = answer.passages[0]
         s = self._first[top.doc, top.start, top.end]
         score = answer.sentences[0].score if answer.sentences else 0.0
-        sentence = AnswerSentence(s.text, s.doc, top.title, s.start, s.end, 1, location(s), score, s.section, s.paragraph)
+        sentence = AnswerSentence(
+            s.text, s.doc, top.title, s.start, s.end, 1, location(s), score, s.section, s.paragraph
+        )
         return dataclasses.replace(answer, sentences=(sentence,))
 
 
