@@ -126,6 +126,26 @@ class PassageResult:
 
 
 @dataclass(frozen=True)
+class Side:
+    """One value the sources give, with the citations that give it."""
+
+    value: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """The quoted sentences give different values for what was asked
+    (``about``: "year" or "number"); sides are ordered majority first."""
+
+    about: str
+    sides: tuple[Side, ...]
+
+    def to_dict(self) -> dict:
+        return {"about": self.about, "sides": [{"value": s.value, "citations": list(s.citations)} for s in self.sides]}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The assistant's reply to one question."""
 
@@ -134,7 +154,10 @@ class Answer:
     sentences: tuple[AnswerSentence, ...]
     passages: tuple[PassageResult, ...]
     message: str = ""
-    context: str = ""  # the earlier question a follow-up was read with
+    context: str = ""  # the earlier question a follow-up was read with ("" when it stands alone)
+    referent: str = ""  # what the follow-up's "he", "that job" or ellipsis was resolved to
+    resolved_context: str = ""  # the text the follow-up was searched with ("" when it stands alone)
+    disagreement: Disagreement | None = None
 
     @property
     def text(self) -> str:
@@ -168,6 +191,9 @@ class Answer:
             ],
             "message": self.message,
             "context": self.context,
+            "referent": self.referent,
+            "resolved_context": self.resolved_context,
+            "disagreement": self.disagreement.to_dict() if self.disagreement else None,
         }
 
 

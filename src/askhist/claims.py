@@ -22,8 +22,9 @@ from .timing import Timings, stopwatch
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
+CONTRADICTED = "contradicted"
 NOT_FOUND = "not found"
-SUPPORT_LEVELS = (SUPPORTED, PARTLY, NOT_FOUND)  # strongest first: the report's order
+SUPPORT_LEVELS = (SUPPORTED, PARTLY, CONTRADICTED, NOT_FOUND)  # the report's order
 NUMBER = re.compile(r"\b\d{3,4}\b")  # years and other figures a claim and its evidence must share
 
 
@@ -64,8 +65,18 @@ class ClaimReport:
     claim: str
     sources: tuple[SourceSupport, ...] = field(default=())
 
+    @property
+    def disagreement(self) -> bool:
+        """Some source (or part of one) supports the claim and another contradicts it."""
+        levels = {s.support for s in self.sources}
+        return CONTRADICTED in levels and bool(levels & {SUPPORTED, PARTLY})
+
     def to_dict(self) -> dict:
-        return {"claim": self.claim, "sources": [s.to_dict() for s in self.sources]}
+        return {
+            "claim": self.claim,
+            "sources": [s.to_dict() for s in self.sources],
+            "disagreement": self.disagreement,
+        }
 
 
 # Sentences scored per slice in the claim check: bounds the temporary copies

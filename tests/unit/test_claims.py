@@ -7,7 +7,7 @@ import re
 import pytest
 
 from askhist.answer import AnswerSettings
-from askhist.claims import NOT_FOUND, NUMBER, PARTLY, SUPPORT_LEVELS, SUPPORTED, support_level
+from askhist.claims import CONTRADICTED, NOT_FOUND, NUMBER, PARTLY, SUPPORT_LEVELS, SUPPORTED, support_level
 
 pytestmark = pytest.mark.unit
 
@@ -50,7 +50,7 @@ def test_a_low_score_is_not_found_whatever_the_numbers():
 
 
 def test_levels_are_listed_strongest_first():
-    assert SUPPORT_LEVELS == (SUPPORTED, PARTLY, NOT_FOUND)
+    assert SUPPORT_LEVELS == (SUPPORTED, PARTLY, CONTRADICTED, NOT_FOUND)
 
 
 def _a_statement_with_a_year(assistant):
