@@ -77,20 +77,32 @@ def test_seed_qa_set_is_valid():
     items = load_qa(QA_FILE)
     texts = document_texts(SEEDS)
     counts = Counter((i.type, i.split) for i in items)
-    for item_type in TYPES:  # every type in both splits, with room to measure it
-        assert counts[item_type, "dev"] >= 4 and counts[item_type, "test"] >= 4, (item_type, counts)
-    # No gold evidence in both splits: every quote's span, by split.
+    # Every type in both splits, with room to measure it. Multi-source
+    # questions quote the sentences most others quote, so 8 of 10 sit in the
+    # largest linked group: test keeps 2 of them.
+    for item_type in TYPES:
+        least = 2 if item_type == "multi_source" else 4
+        assert counts[item_type, "dev"] >= least and counts[item_type, "test"] >= least, (item_type, counts)
+    # No gold evidence in both splits: every quote's span, by split, among
+    # questions and among claims (the two are tuned apart, see split.linked).
     spans = {
-        split: {
+        (split, claims): {
             (q.doc, a, b)
             for i in items
-            if i.split == split
+            if i.split == split and (i.type == "claim") == claims
             for q in i.evidence
             for a, b in quote_spans(texts[q.doc], q.quote)
         }
         for split in SPLITS
+        for claims in (False, True)
     }
-    leaks = [(d, a, b) for d, a, b in spans["dev"] for e, c, f in spans["test"] if d == e and a < f and c < b]
+    leaks = [
+        (d, a, b)
+        for claims in (False, True)
+        for d, a, b in spans["dev", claims]
+        for e, c, f in spans["test", claims]
+        if d == e and a < f and c < b
+    ]
     assert leaks == []
     # The split in the file is the documented one: `askhist eval --resplit` with the default seed.
     assert assign_splits(items, texts, DEFAULT_SEED) == {i.id: i.split for i in items}
@@ -191,7 +203,15 @@ def _split_items(splits: dict[str, str]) -> list:
         _line(id="lost2", type="why", question="Who lost then?", evidence=quote("Lenin died in 1924.")),  # near-dup
         _line(id="died", question="When did Lenin die?", evidence=quote("Lenin died")),
         _line(id="fu", type="followup", question="and why?", history=["Who was shot?"], evidence=quote("Kirov")),
-        _line(id="fu2", type="followup", question="where?", history=["Who was shot?"], evidence=quote("was shot")),
+        _line(  # the same conversation one step on
+            id="fu2",
+            type="followup",
+            question="where?",
+            history=["Who was shot?", "and why?"],
+            evidence=quote("was shot"),
+        ),
+        # Only opens like fu: a different conversation, not linked to it.
+        _line(id="fu3", type="followup", question="and when?", history=["Who was shot?"], evidence=quote("1922")),
         _line(id="shot", type="why", question="Who was shot?", evidence=quote("Kirov")),
     ]
     items, errors = parse_qa(lines)
@@ -205,7 +225,7 @@ def test_split_problems_name_every_leak_and_missing_type():
     assert "gs (dev) and gs2 (test): shared evidence" in problems
     assert "lost (dev) and lost2 (test): near-duplicate questions" in problems
     assert "fu (dev) and fu2 (test): same conversation" in problems
-    assert "shot (dev) and fu2 (test): same conversation" in problems  # an earlier turn of its history
+    assert "fu3" not in problems and "shot (dev) and fu2" not in problems  # only the same opening question
     assert "type 'why' has no test items" not in problems and "'followup'" not in problems
     # "died" quotes "Lenin died", inside the evidence of lost2: linked to it, and to nothing in dev.
     assert "died" not in problems
@@ -223,7 +243,7 @@ def test_grouped_split_keeps_linked_items_together_and_balances_types():
         split_of = assign_splits(items, SPLIT_DOCS, seed)
         assert split_of["gs"] == split_of["gs2"]
         assert split_of["lost"] == split_of["lost2"] == split_of["died"]
-        assert split_of["fu"] == split_of["fu2"] == split_of["shot"]
+        assert split_of["fu"] == split_of["fu2"] == split_of["shot"]  # fu and shot quote "Kirov"
         resplit = [dataclasses.replace(i, split=split_of[i.id]) for i in items]
         assert [p for p in split_problems(resplit, SPLIT_DOCS) if "(dev)" in p] == []
     assert assign_splits(items, SPLIT_DOCS, 3) == assign_splits(items, SPLIT_DOCS, 3)  # seeded

@@ -5,8 +5,14 @@ Items are linked, and a linked group goes to one split as a whole, when they
 * quote overlapping evidence (two gold quotes whose spans in the same file
   share a character): an answer tuned on one would be scored on the other;
 * ask near-duplicate questions (word Jaccard >= ``NEAR_DUPLICATE``);
-* belong to one follow-up conversation (the same opening question, or one
-  item's question is an earlier turn of another's history).
+* are two steps of one follow-up conversation (one item's turns, its
+  question last, begin the other's). Follow-ups that only open with the same
+  question, or whose opening question is also asked on its own, are not
+  linked: they ask different things, and linking them put 38 of 44
+  follow-ups in one split;
+
+and a claim is only ever linked to claims, a question to questions (the claim
+check and the answer are tuned apart).
 
 Groups are then dealt to the splits one by one, largest first (ties in an
 order shuffled by the seed), each to the split that keeps every type's dev and
@@ -54,21 +60,20 @@ def shared_evidence(a: QAItem, b: QAItem, texts: dict[str, str]) -> bool:
     )
 
 
-def _conversation(item: QAItem) -> str | None:
-    return normalize(item.history[0]).strip() if item.history else None
-
-
 def linked(a: QAItem, b: QAItem, texts: dict[str, str]) -> str | None:
-    """Why two items must share a split (None when they needn't)."""
+    """Why two items must share a split (None when they needn't). A claim and
+    a question are never linked: the claim check and the answer are tuned
+    apart, so a sentence both quote carries no tuning from one to the other."""
+    if (a.type == "claim") != (b.type == "claim"):
+        return None
     if shared_evidence(a, b, texts):
         return "shared evidence"
     if jaccard(question_words(a.question), question_words(b.question)) >= NEAR_DUPLICATE:
         return "near-duplicate questions"
-    turns_a = {normalize(h).strip() for h in a.history}
-    turns_b = {normalize(h).strip() for h in b.history}
-    if _conversation(a) and _conversation(a) == _conversation(b):
-        return "same conversation"
-    if normalize(a.question).strip() in turns_b or normalize(b.question).strip() in turns_a:
+    turns_a = [normalize(h).strip() for h in a.history] + [normalize(a.question).strip()]
+    turns_b = [normalize(h).strip() for h in b.history] + [normalize(b.question).strip()]
+    shorter, longer = sorted((turns_a, turns_b), key=len)
+    if len(shorter) > 1 and longer[: len(shorter)] == shorter:
         return "same conversation"
     return None
 
