@@ -72,6 +72,11 @@ class AnswerSettings:
     claim_lexical_weight: float = 0.6
     claim_supported: float = 0.55
     claim_partly: float = 0.47
+    # A source contradicts a claim when one of its closest sentences (this
+    # many, scoring at least claim_contradicted) states the claim's fact
+    # otherwise (askhist.facts.conflict).
+    claim_contradicted: float = 0.45
+    claim_contradiction_candidates: int = 3
 
     def feature_weights(self) -> np.ndarray:
         """The weight of each of ``FEATURE_NAMES``, in that order (penalties negative)."""
@@ -141,6 +146,12 @@ class Disagreement:
     about: str
     sides: tuple[Side, ...]
 
+    @property
+    def summary(self) -> str:
+        """"The sources disagree: 1924 [2][3]; 1922 [1]." """
+        sides = "; ".join(f"{s.value} " + "".join(f"[{c}]" for c in s.citations) for s in self.sides)
+        return f"The sources disagree: {sides}."
+
     def to_dict(self) -> dict:
         return {"about": self.about, "sides": [{"value": s.value, "citations": list(s.citations)} for s in self.sides]}
 
@@ -164,7 +175,8 @@ class Answer:
         """The answer as plain text with [n] markers."""
         if self.abstained:
             return self.message
-        return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+        quoted = " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+        return f"{self.disagreement.summary} {quoted}" if self.disagreement else quoted
 
     def to_dict(self) -> dict:
         best = self.sentences[0] if self.sentences and not self.abstained else None

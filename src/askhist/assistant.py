@@ -11,8 +11,9 @@ The command line and the web app are thin layers over this class.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from .bm25 import TokenizerParams
 from .callbacks import LogFn, ProgressFn
 from .chunking import ChunkingParams
 from .claims import ClaimReport, check_claim
+from .conversation import Turn, collection_names, read
+from .disagreement import find_disagreement
 from .documents import Document, load_documents
 from .index import (
     DocumentInfo,
@@ -34,11 +37,16 @@ from .index import (
     remove_leftovers,
     stale_reasons,
 )
-from .retrieval import RetrievalSettings, Retriever, make_query
+from .retrieval import Query, RetrievalSettings, Retriever
 from .text import clean_user_text
 from .timing import Timings
 
 MAX_QUESTION_CHARS = 2000
+# Earlier questions given as text are answered again to read the conversation;
+# the last few decide what "he" or "that job" means, older ones cannot.
+MAX_REPLAYED_TURNS = 5
+
+HistoryItem = str | Answer | Mapping
 
 
 class InputError(ValueError):
@@ -153,6 +161,7 @@ class Assistant:
         self.settings = settings
         # Replaced as one tuple so a query never pairs an old index with a new retriever.
         self._state = (index, Retriever(index, encoder, settings.retrieval))
+        self._names_cache: tuple[Index, frozenset[str]] | None = None
         # Held while the collection changes (a refresh, an upload batch); an
         # RLock because an upload batch refreshes while it holds it.
         self.collection_lock = threading.RLock()
@@ -197,24 +206,82 @@ class Assistant:
     def ask(
         self,
         question: str,
-        history: Sequence[str] | None = None,
+        history: Sequence[HistoryItem] | None = None,
         top_k: int = 5,
         timings: Timings | None = None,
     ) -> Answer:
         """Answer a question with quoted, cited sentences, or abstain.
 
-        ``history`` holds the conversation's earlier questions, oldest first;
-        a follow-up ("and what about Bukharin?") is read together with the
-        one before it. ``timings``, if given, gets the seconds of each stage
-        added in: query_encoding, bm25, dense_search, fusion, answer_selection.
+        ``history`` is the conversation so far, oldest first: earlier
+        ``Answer`` objects (or their ``to_dict()``), or earlier questions as
+        text, which are answered again in order (the last
+        ``MAX_REPLAYED_TURNS``). A question that lacks something ("why did
+        he lose?", "and in 1926?") is read with the earlier turns, the
+        answers included (:mod:`askhist.conversation`); the answer says
+        what it was resolved to. ``timings``, if given, gets the seconds of
+        each stage added in: query_encoding, bm25, dense_search, fusion,
+        answer_selection.
         """
         question = validate_text(question)
         if top_k < 1:
             raise InputError("top-k must be at least 1")
-        past = [clean_user_text(h) for h in (history or []) if isinstance(h, str) and clean_user_text(h)]
+        return self._answer(question, self._turns(history), top_k, timings)
+
+    def _answer(self, question: str, turns: Sequence[Turn], top_k: int, timings: Timings | None = None) -> Answer:
+        return self._read_and_answer(question, turns, top_k, timings)[0]
+
+    def _read_and_answer(
+        self, question: str, turns: Sequence[Turn], top_k: int, timings: Timings | None = None
+    ) -> tuple[Answer, str]:
+        """The answer, and the question as resolved in its conversation."""
         index, retriever = self._state
-        query = make_query(question, [p[:MAX_QUESTION_CHARS] for p in past])
-        return answer_question(question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings)
+        reading = read(question, turns, self._names(index))
+        query = Query(question, reading.context)
+        answer = answer_question(question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings)
+        return dataclasses.replace(
+            answer,
+            context=reading.follows,
+            referent=reading.referent,
+            resolved_context=reading.resolved_context,
+            disagreement=None if answer.abstained else find_disagreement(question, answer.sentences),
+        ), reading.resolved
+
+    def _turns(self, history: Sequence[HistoryItem] | None) -> list[Turn]:
+        """The earlier turns of a conversation, each question with the text
+        of the answer given to it."""
+        if history is None:
+            return []
+        if isinstance(history, (str, Mapping)) or not isinstance(history, Sequence):
+            raise InputError("the history must be a list of earlier questions or answers")
+        turns: list[Turn] = []
+        replayed = [i for i, item in enumerate(history) if isinstance(item, str)][-MAX_REPLAYED_TURNS:]
+        names = self._names(self._state[0])
+        for position, item in enumerate(history):
+            if isinstance(item, (Answer, Mapping)):
+                turn = _turn_from_answer(item)
+                # Its resolved form, read again from the turns before it (no search).
+                turns.append(dataclasses.replace(turn, rewritten=read(turn.question, turns, names).resolved))
+            elif isinstance(item, str):
+                question = clean_user_text(item)[:MAX_QUESTION_CHARS]
+                if not question:
+                    continue
+                if position not in replayed:
+                    turns.append(Turn(question))
+                    continue
+                answer, resolved = self._read_and_answer(question, turns, top_k=1)
+                said = "" if answer.abstained else " ".join(s.text for s in answer.sentences)
+                turns.append(Turn(question, said, resolved))
+            else:
+                raise InputError("each history item must be an earlier question (text) or answer")
+        return turns
+
+    def _names(self, index: Index) -> frozenset[str]:
+        """The collection's proper names, read once per loaded index."""
+        cached = self._names_cache
+        if cached is None or cached[0] is not index:
+            cached = (index, collection_names(s.text for s in index.sentences))
+            self._names_cache = cached
+        return cached[1]
 
     def check(self, claim: str, timings: Timings | None = None) -> ClaimReport:
         """Which sources support a claim, each with its best sentence.
@@ -224,7 +291,7 @@ class Assistant:
         """
         claim = validate_text(claim, "claim")
         index, retriever = self._state
-        return check_claim(claim, index, retriever, self.settings.answer, timings=timings)
+        return check_claim(claim, index, retriever, self.settings.answer, timings=timings, names=self._names(index))
 
     def documents(self) -> list[DocumentInfo]:
         return list(self.index.documents.values())
@@ -254,3 +321,16 @@ class Assistant:
                 )
                 self._state = (index, Retriever(index, self.encoder, self.settings.retrieval))
             return reasons
+
+
+def _turn_from_answer(item: Answer | Mapping) -> Turn:
+    """A turn from an earlier answer or its ``to_dict()``."""
+    if isinstance(item, Answer):
+        return Turn(item.question, "" if item.abstained else " ".join(s.text for s in item.sentences))
+    question = item.get("question")
+    sentences = item.get("sentences") or []
+    if not isinstance(question, str) or not isinstance(sentences, list):
+        raise InputError("an earlier answer must have a 'question' (text) and a list of 'sentences'")
+    texts = [s.get("text") for s in sentences if isinstance(s, Mapping)]
+    answer = "" if item.get("abstained") else " ".join(t for t in texts if isinstance(t, str))
+    return Turn(clean_user_text(question)[:MAX_QUESTION_CHARS], answer)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .answer import AnswerSettings, Scorer, location
 from .cleaning import MAIN
+from .facts import conflict
 from .index import Index
 from .retrieval import Query, Retriever
 from .timing import Timings, stopwatch
@@ -50,7 +51,8 @@ class SourceSupport:
     support: str
     score: float
     evidence: Evidence | None
-    note: str = ""
+    note: str = ""  # why it is contradicted ("gives 1924, not 1922"), or other remarks
+    against: Evidence | None = None  # a sentence of the same source that contradicts the claim it supports
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -67,9 +69,11 @@ class ClaimReport:
 
     @property
     def disagreement(self) -> bool:
-        """Some source (or part of one) supports the claim and another contradicts it."""
+        """Some source supports the claim and another contradicts it, or one
+        source says both."""
         levels = {s.support for s in self.sources}
-        return CONTRADICTED in levels and bool(levels & {SUPPORTED, PARTLY})
+        both = CONTRADICTED in levels and bool(levels & {SUPPORTED, PARTLY})
+        return both or any(s.against is not None for s in self.sources)
 
     def to_dict(self) -> dict:
         return {
@@ -85,23 +89,35 @@ _CLAIM_SLICE = 32_768
 
 
 def check_claim(
-    claim: str, index: Index, retriever: Retriever, settings: AnswerSettings, timings: Timings | None = None
+    claim: str,
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    timings: Timings | None = None,
+    names: frozenset[str] = frozenset(),
 ) -> ClaimReport:
     """For every source, whether it supports the claim and its best sentence.
 
     Snippets of other essays listed inside a file are a source of their own
     (section "related"), never credited to the host essay. ``timings``, if
     given, gets the seconds of query_encoding and claim_scoring added in.
+    ``names`` are the collection's people, for the "names someone else" rule.
     """
     query = Query(claim)
     with stopwatch(timings, "query_encoding"):
         vector = retriever.query_vector(query)
     with stopwatch(timings, "claim_scoring"):
-        return _claim_report(claim, query, vector, index, retriever, settings)
+        return _claim_report(claim, query, vector, index, retriever, settings, names)
 
 
 def _claim_report(
-    claim: str, query: Query, vector: np.ndarray, index: Index, retriever: Retriever, settings: AnswerSettings
+    claim: str,
+    query: Query,
+    vector: np.ndarray,
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    names: frozenset[str],
 ) -> ClaimReport:
     """Score every sentence against the claim and judge each source by its best one."""
     scorer = Scorer(index, retriever, settings)
@@ -121,30 +137,40 @@ def _claim_report(
     results = []
     for doc_id, section, group in index.sentence_groups:
         sids = group[statement[group]]
-        if len(sids):
-            scores = all_scores[sids]
-            best = int(np.argmax(scores))
-            sentence = index.sentences[int(sids[best])]
-            score = float(scores[best])
-            support, note = support_level(score, claim_numbers, sentence.text, settings)
-            title = index.documents[doc_id].title
-            if section != MAIN:
-                title = f"Other essays' snippets listed in \u201c{title}\u201d"
-            evidence = (
-                Evidence(
-                    sentence.text,
-                    sentence.start,
-                    sentence.end,
-                    location(sentence),
-                    sentence.section,
-                    sentence.paragraph,
-                )
-                if support != NOT_FOUND or note
-                else None
-            )
-            results.append(SourceSupport(doc_id, title, section, support, score, evidence, note))
+        if not len(sids):
+            continue
+        scores = all_scores[sids]
+        ranked = np.argsort(-scores, kind="stable")[: settings.claim_contradiction_candidates]
+        best = int(sids[ranked[0]])
+        sentence, score = index.sentences[best], float(scores[ranked[0]])
+        support, note = support_level(score, claim_numbers, sentence.text, settings)
+        # The source's close sentences that state the claim's fact otherwise:
+        # a different year, number, person, or a "not" (askhist.facts).
+        conflicts = [
+            (int(sids[i]), float(scores[i]), reason)
+            for i in ranked
+            if scores[i] >= settings.claim_contradicted
+            and (reason := conflict(claim, index.sentences[int(sids[i])].text, names))
+        ]
+        against = None
+        if conflicts and (support == NOT_FOUND or conflicts[0][0] == best):
+            sid, score, note = conflicts[0]
+            sentence, support = index.sentences[sid], CONTRADICTED
+        elif conflicts:  # the source supports the claim and also says otherwise
+            against = _evidence(index.sentences[conflicts[0][0]])
+        title = index.documents[doc_id].title
+        if section != MAIN:
+            title = f"Other essays' snippets listed in \u201c{title}\u201d"
+        evidence = _evidence(sentence) if support != NOT_FOUND or note else None
+        results.append(SourceSupport(doc_id, title, section, support, score, evidence, note, against))
     results.sort(key=lambda r: (SUPPORT_LEVELS.index(r.support), -r.score))
     return ClaimReport(claim, tuple(results))
+
+
+def _evidence(sentence) -> Evidence:
+    return Evidence(
+        sentence.text, sentence.start, sentence.end, location(sentence), sentence.section, sentence.paragraph
+    )
 
 
 def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:

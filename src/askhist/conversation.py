@@ -48,20 +48,30 @@ class Turn:
 
     question: str
     answer: str = ""
+    rewritten: str = ""  # the question as understood, when it was a follow-up ("why did Stalin…")
+
+    @property
+    def resolved(self) -> str:
+        return self.rewritten or self.question
 
 
 @dataclass(frozen=True)
 class Reading:
     """How a question is read in its conversation.
 
-    ``search`` is what retrieval looks for (the question with its pronoun
-    replaced by the referent, or an ellipsis completed from the earlier
-    question); ``context`` is the earlier text that leans the search towards
-    the conversation ("" when the question stands alone).
+    ``resolved`` is the question as understood (its pronoun replaced by the
+    referent, or an ellipsis completed from the earlier question): what a
+    later follow-up builds on and what the page shows. Retrieval searches for
+    the question as asked, leaning on ``context`` (the earlier question, with
+    as understood, and the earlier answer's first sentence when nothing was
+    resolved; "" when the question stands alone). On the dev follow-ups that
+    beat searching for the rewritten question (hit@1 .630 vs .556, MRR .779
+    vs .699), adding the referent to the context (hit@3 .667 vs .704) and the
+    earlier answer always (hit@1 .593).
     """
 
     question: str
-    search: str
+    resolved: str
     context: str = ""
     follows: str = ""  # the earlier question this one follows up
     referent: str = ""  # what "he", "that job" or the ellipsis was resolved to
@@ -73,11 +83,11 @@ class Reading:
 
     @property
     def resolved_context(self) -> str:
-        """The text the follow-up was read with: what was searched and the
-        earlier text it leaned on ("" when the question stands alone)."""
+        """The text the follow-up was read with: the question as understood
+        and the earlier text the search leaned on ("" when it stands alone)."""
         if not self.is_follow_up:
             return ""
-        return " | ".join(part for part in (self.search, self.context) if part)
+        return " | ".join(part for part in (self.resolved, self.context) if part)
 
 
 def words(text: str) -> list[str]:
@@ -85,12 +95,13 @@ def words(text: str) -> list[str]:
 
 
 def names_in(text: str, known: Iterable[str]) -> list[str]:
-    """The collection's proper names in ``text``, in order of appearance."""
-    known = set(known)
+    """The collection's proper names in ``text``, in order of appearance,
+    spelt as the collection spells them (students write "stalin")."""
+    by_lower = {name.lower(): name for name in known}
     seen: list[str] = []
     for word in words(text):
-        name = word[:-2] if word.endswith("'s") else word
-        if name in known and name not in seen:
+        name = by_lower.get((word[:-2] if word.endswith("'s") else word).lower())
+        if name is not None and name not in seen:
             seen.append(name)
     return seen
 
@@ -105,17 +116,15 @@ def collection_names(sentences: Iterable[str], min_count: int = 2, capital_share
     alone: Counter[str] = Counter()
     lower: Counter[str] = Counter()
     for sentence in sentences:
-        tokens = [w[:-2] if w.endswith("'s") else w for w in words(sentence)]
+        matches = list(_WORD.finditer(sentence))
+        tokens = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in matches]
         for i in range(1, len(tokens)):
             word = tokens[i]
             if not word[0].isalpha():
                 continue
             if word[0].isupper() and not word.isupper():
                 capital[word] += 1
-                # The sentence's first word is capitalised anyway: not a neighbour.
-                before = tokens[i - 1] if i > 1 else ""
-                after = tokens[i + 1] if i + 1 < len(tokens) else ""
-                if not any(n[:1].isupper() and n.lower() not in STOP_WORDS for n in (before, after)):
+                if not _joined(sentence, matches, i, i - 1) and not _joined(sentence, matches, i, i + 1):
                     alone[word] += 1
             else:
                 lower[word.capitalize()] += 1
@@ -130,6 +139,18 @@ def collection_names(sentences: Iterable[str], min_count: int = 2, capital_share
     )
 
 
+def _joined(sentence: str, matches: list[re.Match], i: int, j: int) -> bool:
+    """Whether word i and its neighbour j are one capitalised phrase ("Red
+    Army"): only a space between them, j capitalised and not the sentence's
+    first word (capitalised anyway)."""
+    if j < 1 or j >= len(matches):
+        return False
+    first, second = sorted((i, j))
+    neighbour = matches[j].group()
+    gap = sentence[matches[first].end() : matches[second].start()]
+    return gap == " " and neighbour[:1].isupper() and neighbour.lower() not in STOP_WORDS
+
+
 def dependencies(question: str, known: Iterable[str] = ()) -> list[str]:
     """What the question lacks that an earlier turn must supply ([] when it
     stands alone)."""
@@ -138,10 +159,7 @@ def dependencies(question: str, known: Iterable[str] = ()) -> list[str]:
     known = set(known)
     reasons: list[str] = []
     for i, word in enumerate(lowered):
-        if word in _PERSONAL and not any(t in known for t in tokens[:i]):
-            reasons.append(f"'{tokens[i]}' has no name before it")
-            break
-        if word in _GROUP and not any(t in known for t in tokens[:i]):
+        if word in _PERSONAL | _GROUP and not names_in(" ".join(tokens[:i]), known):
             reasons.append(f"'{tokens[i]}' has no name before it")
             break
     for i, word in enumerate(lowered[:-1]):
@@ -160,6 +178,14 @@ def dependencies(question: str, known: Iterable[str] = ()) -> list[str]:
         reasons.append("it continues the earlier question")
     elif not content:
         reasons.append("it has no subject of its own")
+    elif (
+        len(content) <= 3
+        and not names_in(question, known)
+        and not any(t[:1].isupper() for t in tokens[1:])  # "What was the NEP?" names something
+        and not _YEAR.search(question)
+    ):
+        # "how many people joined?": no name, no year, few words: joined what?
+        reasons.append("it names nothing of its own")
     return reasons
 
 
@@ -171,11 +197,11 @@ def resolve(turn: Turn, known: Iterable[str]) -> list[str]:
     most mentioned ones.
     """
     known = set(known)
-    asked = names_in(turn.question, known)
+    asked = names_in(turn.resolved, known)
     answered = names_in(turn.answer, known)
     first_word = (words(turn.question) or [""])[0].lower()
     if first_word == "who":
-        if re.match(r"^\s*who\s+(?:was|is|were)\s+\w+\s*\??\s*$", turn.question, re.I) and asked:
+        if re.match(r"^\s*who\s+(?:was|is|were)\s+\w+\s*\??\s*$", turn.resolved, re.I) and asked:
             return asked + [n for n in answered if n not in asked]
         new = [n for n in answered if n not in asked]
         if new:
@@ -187,7 +213,22 @@ def resolve(turn: Turn, known: Iterable[str]) -> list[str]:
 
 def names_in_all(text: str, known: set[str]) -> list[str]:
     """Every mention of a known name, repeats included."""
-    return [w[:-2] if w.endswith("'s") else w for w in words(text) if (w[:-2] if w.endswith("'s") else w) in known]
+    by_lower = {name.lower(): name for name in known}
+    found = (by_lower.get((w[:-2] if w.endswith("'s") else w).lower()) for w in words(text))
+    return [name for name in found if name is not None]
+
+
+def _group(turn: Turn, known: set[str]) -> str:
+    """Who "they" are: the people of a "who" question and the new people its
+    answer named ("Who did Trotsky join forces with?" → "Trotsky and
+    Zinoviev and Kamenev"), or "" when "they" may be anything else (the
+    members a drive recruited, the peasants)."""
+    if (words(turn.question) or [""])[0].lower() != "who":
+        return ""
+    asked = names_in(turn.resolved, known)
+    new = [n for n in names_in(turn.answer, known) if n not in asked]
+    people = asked + new
+    return " and ".join(people) if len(new) >= 1 and len(people) >= 2 else ""
 
 
 def _replace_pronoun(question: str, referent: str) -> str:
@@ -227,17 +268,21 @@ def read(question: str, turns: Sequence[Turn], known: Iterable[str] = ()) -> Rea
     last = turns[-1]
     reason = reasons[0]
     people = resolve(last, known)
-    search, referent = question, ""
+    resolved, referent, context = question, "", last.resolved
     lowered = {w.lower() for w in words(question)}
-    if lowered & (_PERSONAL | _GROUP) and people:
-        referent = " and ".join(people[:2]) if lowered & _GROUP and len(people) > 1 else people[0]
-        search = _replace_pronoun(question, referent)
+    group = _group(last, known) if lowered & _GROUP else ""
+    if lowered & _PERSONAL and people:
+        referent = people[0]
+        resolved = _replace_pronoun(question, referent)
+    elif group:
+        referent, resolved = group, _replace_pronoun(question, group)
     elif "continues" in reason or "no subject" in reason:
-        completed = _complete_ellipsis(question, last.question, known)
+        completed = _complete_ellipsis(question, last.resolved, known)
         if completed:
-            search, referent = completed, completed
-    # The earlier answer's first sentence carries what "that job" or "why?"
-    # is about when the earlier question alone does not.
-    answer_lead = re.split(r"(?<=[.!?])\s", last.answer.strip(), maxsplit=1)[0] if last.answer else ""
-    context = last.question if referent else " ".join(p for p in (last.question, answer_lead) if p)
-    return Reading(question, search, context, follows=last.question, referent=referent, reason=reason)
+            resolved, referent = completed, completed
+    if not referent and last.answer:
+        # The earlier answer's first sentence carries what "that job" or
+        # "how many joined?" is about when the earlier question does not.
+        lead = re.split(r"(?<=[.!?])\s", last.answer.strip(), maxsplit=1)[0]
+        context = f"{context} {lead}"
+    return Reading(question, resolved, context, follows=last.question, referent=referent, reason=reason)

@@ -7,7 +7,6 @@ score calibration, and a weighted sum of min-max normalised scores.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,16 +24,11 @@ EXACT_SENTENCE_SCAN_MAX = 50_000
 SENTENCE_SCAN_PASSAGES = 4
 # A follow-up's previous question counts this much relative to the new one.
 CONTEXT_WEIGHT = 0.5
-_FOLLOW_UP_START = re.compile(
-    r"^\s*(?:and|but|so|also|what about|how about|and what|what else|why|how come|then)\b", re.IGNORECASE
-)
-_PRONOUNS = frozenset("he him his she her they them their it its this that these those there".split())
-
-
 @dataclass(frozen=True)
 class Query:
-    """What retrieval searches for: the question, plus the earlier question
-    it follows up on ("" when it stands alone)."""
+    """What retrieval searches for: the question (a follow-up as resolved by
+    :mod:`askhist.conversation`), plus the earlier text it leans on ("" when
+    it stands alone)."""
 
     text: str
     context: str = ""
@@ -60,27 +54,6 @@ class Hit:
     score: float
     bm25_rank: int | None = None
     dense_rank: int | None = None
-
-
-def needs_context(question: str, history: list[str] | None) -> bool:
-    """Whether a question only makes sense after the previous one
-    ("and what about Bukharin?", "why did he lose?")."""
-    if not history:
-        return False
-    words = re.findall(r"[^\W_]+", question.lower())
-    if _FOLLOW_UP_START.match(question) or _PRONOUNS.intersection(words):
-        return True
-    from .text import tokenize
-
-    # "why?" or "what else?" alone; "What is the capital of Australia?" stands alone.
-    return len(tokenize(question)) <= 1
-
-
-def make_query(question: str, history: list[str] | None = None) -> Query:
-    """The query for a question in a conversation (history: earlier questions, oldest first)."""
-    if needs_context(question, history):
-        return Query(question, history[-1])
-    return Query(question)
 
 
 def top_positive(scores: np.ndarray, depth: int) -> np.ndarray:

@@ -646,10 +646,13 @@ def _eval_args(tmp_path):
 # instead of de Lesseps (hit@1 2/4, no other sentence rescues them: hit@3 2/4);
 # both unanswerable questions get an answer (abstain_below = 0.0); the claims
 # find their source and no other (claim P = R = 1), but t4 is "partly" where the
-# gold says "supported" (supported F1: P 1/1, R 1/2 = 2/3).
+# gold says "supported" (supported F1: P 1/1, R 1/2 = 2/3); t9's year is
+# contradicted by canal.txt, and crisis.txt, silent on the opening, is read as
+# contradicting it too ("nationalised the Suez Canal Company in 1956" shares
+# two of the claim's three words): contradiction P 1/2, R 1/1.
 TINY_OVERALL = {
     "questions": 6,
-    "claims": 2,
+    "claims": 3,
     "ranked": 4,
     "answerable": 4,
     "unanswerable": 2,
@@ -669,6 +672,10 @@ TINY_OVERALL = {
     "claim_recall": 1.0,
     "claim_f1": 1.0,
     "claim_supported_f1": pytest.approx(2 / 3),
+    "contradiction_precision": 0.5,
+    "contradiction_recall": 1.0,
+    "self_contained": 0,
+    "wrongly_rewritten": 0,
     "citation_exactness": 1.0,
 }
 TINY_HITS = {"t1": True, "t2": False, "t5": False, "t6": True}
@@ -764,9 +771,9 @@ def test_eval_refuses_an_invalid_qa_file(tmp_path, capsys, patched_model):
     qa = tmp_path / "qa.jsonl"
     shutil.copy(TINY / "qa.jsonl", qa)
     with qa.open("a", encoding="utf-8") as handle:
-        handle.write(_line(id="t9", evidence=[{"doc": "canal.txt", "quote": "not in the file"}]) + "\n")
+        handle.write(_line(id="t99", evidence=[{"doc": "canal.txt", "quote": "not in the file"}]) + "\n")
     args = ["eval", "--docs", str(TINY / "docs"), "--index", str(tmp_path / "index"), "--qa", str(qa)]
     assert cli.main(args) == 1
     err = capsys.readouterr().err
-    assert "t9: quote is not verbatim in canal.txt" in err
+    assert "t99: quote is not verbatim in canal.txt" in err
     assert not (tmp_path / "index").exists()  # refused before loading anything

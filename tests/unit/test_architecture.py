@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("retrieval",),
     ("reader",),
     ("answer",),
+    ("disagreement",),
     ("claims",),
     ("assistant",),
     ("uploads",),

@@ -73,11 +73,12 @@ def test_a_sentence_of_a_source_checked_as_a_claim_is_supported_by_it(fake_assis
     assert order == sorted(order)
 
 
-def test_the_same_sentence_with_another_year_is_refused_with_a_note(fake_assistant):
+def test_the_same_sentence_with_another_year_contradicts_the_claim_with_a_note(fake_assistant):
     sentence, year = _a_statement_with_a_year(fake_assistant)
     other = "1066" if year != "1066" else "1067"
     report = fake_assistant.check(re.sub(rf"\b{year}\b", other, sentence.text))
     own = next(s for s in report.sources if s.doc == sentence.doc and s.section == "main")
-    assert own.support == NOT_FOUND
+    assert own.support == CONTRADICTED
     assert own.note == f"gives {year}, not {other}"
+    assert report.to_dict()["sources"][0]["support"] in SUPPORT_LEVELS
     assert own.evidence is not None and own.evidence.text == sentence.text

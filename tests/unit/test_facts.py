@@ -10,8 +10,15 @@ NAMES = ("Stalin", "Trotsky", "Lenin", "Zinoviev", "Kamenev")
 
 
 def test_values_reads_years_numbers_and_number_words():
-    found = [(v.kind, v.value) for v in values("In 1924, 1,200 members and seven leaders; 3.5 per cent.")]
-    assert found == [("year", 1924), ("number", 1200), ("number", 7), ("number", 3.5)]
+    text = "In 1924, 1,200 members and seven leaders; 3.5 per cent; 1923-25."
+    found = [(v.kind, v.value, v.last) for v in values(text)]
+    assert found == [
+        ("year", 1924, None),
+        ("number", 1200, None),
+        ("number", 7, None),
+        ("number", 3.5, None),
+        ("year", 1923, 1925),
+    ]
 
 
 def test_values_keep_offsets_into_the_text():
@@ -24,9 +31,15 @@ def test_values_keep_offsets_into_the_text():
     [
         ("Lenin died in 1922", "With the death of Lenin in 1924, the struggle began.", "gives 1924, not 1922"),
         ("The Lenin Enrolment began in 1924", "The Lenin Enrolment began in 1928.", "gives 1928, not 1924"),
-        ("The Politburo had seven members", "The Politburo had five members.", "gives 5, not 7"),
+        ("The Politburo had seven members", "The Politburo had five members.", "gives five, not seven"),
         ("Trotsky was not popular with the party", "Trotsky was popular with the party.", "says the opposite"),
         ("Zinoviev led the Leningrad party", "Kamenev led the Leningrad party.", "names Kamenev, not Zinoviev"),
+        (
+            "Trotsky joined forces with Zinoviev in 1926",
+            "In 1926, Trotsky joined forces with Kamenev.",
+            "names Kamenev, not Zinoviev",
+        ),
+        ("The Lenin Enrolment began in 1922", "The Lenin Enrolment ran from 1923-1925.", "gives 1923-1925, not 1922"),
     ],
 )
 def test_conflicts_found(statement, evidence, expected):
@@ -42,6 +55,9 @@ def test_conflicts_found(statement, evidence, expected):
         ("Lenin died in 1924", "Stalin was appointed in 1922; Lenin died soon after."),
         ("Trotsky was popular with the army", "Stalin was not trusted by the army, but he waited."),
         ("Stalin became General Secretary in 1922", "In 1922 Stalin was made General Secretary."),
+        ("The Lenin Enrolment began in 1924", "Stalin launched the Lenin Enrolment between 1923-1925."),  # a range
+        # Only a name is shared with the clause that gives the other year.
+        ("In 1926 Stalin replaced Zinoviev", "In 1927, the Duumvirate beat Zinoviev."),
     ],
 )
 def test_no_conflict(statement, evidence):
@@ -59,3 +75,19 @@ def test_negation_and_answer_kind():
     assert answer_kind("In what year did Lenin die?") == "year"
     assert answer_kind("How many members did the Politburo have?") == "number"
     assert answer_kind("Why did Trotsky lose?") is None
+
+
+def test_a_not_in_another_clause_is_no_opposite():
+    statement = "Stalin was known among party members as Comrade Card-Index"
+    evidence = "Party members knew Stalin as Comrade Card-Index, however they were not aware of his plans."
+    assert conflict(statement, evidence, NAMES) == ""
+
+
+def test_another_event_of_the_same_thing_is_no_conflict():
+    assert conflict("The Suez Canal opened in 1870", "Egypt's debts grew in 1875 while the canal prospered.") == ""
+    assert conflict("The Suez Canal opened in 1870", "The Suez Canal was opened in 1869.") == "gives 1869, not 1870"
+
+
+def test_conflict_quotes_the_values_where_they_stand():
+    evidence = "Trotsky fell ill; with the death of Lenin in 1924, the struggle began."
+    assert conflict("Lenin died in 1922", evidence, NAMES) == "gives 1924, not 1922"

@@ -1,54 +1,47 @@
-"""Follow-up detection: which questions are read with the one before."""
+"""Follow-ups through the assistant: what a question is read with, and history forms."""
 
 from __future__ import annotations
 
 import pytest
 
-from askhist.retrieval import Query, make_query, needs_context
+from askhist.assistant import InputError
 
 pytestmark = pytest.mark.unit
 
 EARLIER = ["Why did Trotsky lose the power struggle?"]
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "and what about Bukharin?",
-        "What about Zinoviev?",
-        "why did he lose?",
-        "Was this a mistake?",
-        "But Kamenev?",
-        "why?",
-        "what else?",
-    ],
-)
-def test_follow_ups_are_read_with_the_previous_question(question):
-    assert needs_context(question, EARLIER)
-    assert make_query(question, ["Who was Lenin?", *EARLIER]) == Query(question, EARLIER[-1])
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What is the capital of Australia?",
-        "Who was Nikolai Bukharin?",
-        "When did Lenin die?",
-        "Lenin Enrolment",
-    ],
-)
-def test_questions_that_stand_alone_are_not_follow_ups(question):
-    assert not needs_context(question, EARLIER)
-    assert make_query(question, EARLIER) == Query(question)
-
-
-@pytest.mark.parametrize("history", [None, []])
-def test_nothing_is_a_follow_up_without_history(history):
-    assert not needs_context("and what about Bukharin?", history)
-    assert make_query("and what about Bukharin?", history) == Query("and what about Bukharin?")
-
-
-def test_the_assistant_reports_which_question_a_follow_up_was_read_with(fake_assistant):
+def test_a_follow_up_is_read_with_the_earlier_turn_and_says_so(fake_assistant):
     answer = fake_assistant.ask("and what about Bukharin?", history=["Who was Lenin?", *EARLIER])
     assert answer.context == EARLIER[-1]
-    assert fake_assistant.ask("Who was Nikolai Bukharin?", history=EARLIER).context == ""
+    assert answer.resolved_context == "Why did Bukharin lose the power struggle? | " + EARLIER[-1]
+    assert answer.to_dict()["resolved_context"] == answer.resolved_context
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who was Bukharin?", "Who was Nikolai Bukharin?", "When did Lenin die?", "Why was Trotsky unpopular?"],
+)
+def test_a_self_contained_question_is_never_rewritten(fake_assistant, question):
+    answer = fake_assistant.ask(question, history=EARLIER)
+    assert answer.context == "" and answer.resolved_context == "" and answer.referent == ""
+
+
+def test_history_as_answers_as_dicts_and_as_text_reads_the_same(fake_assistant):
+    first = fake_assistant.ask(EARLIER[0])
+    as_text = fake_assistant.ask("why did he fail?", history=EARLIER)
+    as_answer = fake_assistant.ask("why did he fail?", history=[first])
+    as_dict = fake_assistant.ask("why did he fail?", history=[first.to_dict()])
+    assert as_text.resolved_context == as_answer.resolved_context == as_dict.resolved_context
+    assert as_text.referent == "Trotsky"
+
+
+@pytest.mark.parametrize("history", [5, "Who was Lenin?", {"question": "x"}, [5], [{"question": 5}]])
+def test_bad_history_is_an_input_error(fake_assistant, history):
+    with pytest.raises(InputError):
+        fake_assistant.ask("why did he fail?", history=history)
+
+
+def test_nothing_is_a_follow_up_without_history(fake_assistant):
+    for history in (None, []):
+        assert fake_assistant.ask("and what about Bukharin?", history=history).context == ""

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..answer import AnswerSettings
 from ..assistant import Assistant, InputError, Settings
-from ..claims import NOT_FOUND
+from ..claims import CONTRADICTED, PARTLY, SUPPORTED
 from ..frontend import percentile
 from ..retrieval import RetrievalSettings
 from .metrics import (
@@ -60,6 +60,8 @@ class QuestionRecord:
     n_spans: int
     latency_ms: float
     context: str = ""
+    resolved_context: str = ""  # what a follow-up was searched with ("" when read on its own)
+    self_contained: bool | None = None  # gold: a mid-conversation question that must not be rewritten
     mrr: float | None = None
     ndcg: float | None = None
     error: str = ""
@@ -89,11 +91,18 @@ class ClaimRecord:
 
     def counts(self, level: str | None = None) -> tuple[int, int, int]:
         """(tp, fp, fn) over this claim's sources; ``level`` "supported"
-        counts only that level as positive (default: any support)."""
+        counts only that level as positive (default: any support), and
+        "contradicts" the sources that contradict the claim."""
         tp = fp = fn = 0
         for s in self.sources:
-            predicted = s["predicted"] != NOT_FOUND if level is None else s["predicted"] == level
-            gold = s["gold"] is not None if level is None else s["gold"] == level
+            if level == "contradicts":
+                if s.get("gold_label") is None:
+                    continue  # older claims label only supporting sources: the rest is unknown
+                predicted, gold = s["predicted"] == CONTRADICTED, s["gold_label"] == "contradicts"
+            elif level is None:
+                predicted, gold = s["predicted"] in (SUPPORTED, PARTLY), s["gold"] is not None
+            else:
+                predicted, gold = s["predicted"] == level, s["gold"] == level
             tp += predicted and gold
             fp += predicted and not gold
             fn += gold and not predicted
@@ -148,6 +157,13 @@ def summarise(questions: Sequence[QuestionRecord], claims: Sequence[ClaimRecord]
     out.update({f"claim_{k}": v for k, v in prf.items()})
     tp, fp, fn = (sum(c.counts("supported")[i] for c in claims) for i in range(3))
     out["claim_supported_f1"] = precision_recall_f1(tp, fp, fn)["f1"] if claims else None
+    tp, fp, fn = (sum(c.counts("contradicts")[i] for c in claims) for i in range(3))
+    contradiction = precision_recall_f1(tp, fp, fn) if claims else {"precision": None, "recall": None}
+    out["contradiction_precision"], out["contradiction_recall"] = contradiction["precision"], contradiction["recall"]
+    # A follow-up's self-contained question (gold) that was read as one anyway.
+    standalone = [q for q in questions if q.self_contained]
+    out["self_contained"] = len(standalone)
+    out["wrongly_rewritten"] = sum(bool(q.resolved_context) for q in standalone)
     spans = sum(r.n_spans for r in [*questions, *claims])
     bad = sum(len(r.citation_errors) for r in [*questions, *claims])
     out["citation_exactness"] = (spans - bad) / spans if spans else None
@@ -303,6 +319,8 @@ def _ask_record(assistant: Assistant, item: QAItem, collection: _Collection) -> 
         n_spans=len(spans),
         latency_ms=latency,
         context=answer.context if answer else "",
+        resolved_context=answer.resolved_context if answer else "",
+        self_contained=item.self_contained,
         error=error,
     )
 
@@ -324,16 +342,26 @@ def _claim_record(assistant: Assistant, item: QAItem, collection: _Collection) -
             "title": s.title,
             "predicted": s.support,
             "gold": item.gold_support(key),
+            "gold_label": item.supports.get(key),  # supported, partly, contradicts, silent or None
             "score": round(float(s.score), 6),
             "evidence": evidence,
             "note": s.note,
         }
     for key in item.supports:  # a gold source the check did not report at all
         level = item.gold_support(key)
-        if level is None:
+        if level is None and item.supports.get(key) != "contradicts":
             continue
         sources.setdefault(
-            key, {"key": key, "title": "", "predicted": NOT_FOUND, "gold": level, "score": None, "evidence": None}
+            key,
+            {
+                "key": key,
+                "title": "",
+                "predicted": "not found",
+                "gold": level,
+                "gold_label": item.supports.get(key),
+                "score": None,
+                "evidence": None,
+            },
         )
     return ClaimRecord(
         id=item.id,
