@@ -138,10 +138,12 @@ def _run_batch(assistant, items: Sequence[BatchItem], top_k: int, as_json: bool)
             answer = assistant.ask(item.question, history=list(item.history), top_k=top_k)
         except InputError as exc:
             failures += 1
+            # A JSON line may hold lone surrogates ("\ud800"): not printable as UTF-8.
+            question = item.question.encode("utf-8", "replace").decode("utf-8")
             if as_json:
-                print(json.dumps({"question": item.question, "error": str(exc)}, ensure_ascii=False), flush=True)
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False), flush=True)
             else:
-                print(f"=== line {item.line}: {printable(item.question)}\nerror: {printable(str(exc))}\n", flush=True)
+                print(f"=== line {item.line}: {printable(question)}\nerror: {printable(str(exc))}\n", flush=True)
             continue
         if as_json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
