@@ -86,9 +86,23 @@ def measure_serve_runs(model: str | None, docs: Path, index: Path, work: Path, r
     return middle
 
 
-def measure_serve(model: str | None, docs: Path, index: Path, work: Path, timeout: float = 180) -> dict:
+def measure_serve_memory(model: str | None, docs: Path, work: Path) -> dict:
+    """Memory of ``askhist serve`` on a first start (no index: it is built in
+    a child process) and on a restart (the index is loaded): the server's
+    peak and steady RSS, and the build's (the child's) peak."""
+    index = work / "serve-memory-index"
+    shutil.rmtree(index, ignore_errors=True)
+    first = measure_serve(model, docs, index, work)
+    restart = measure_serve(model, docs, index, work)
+    keys = ("server_peak_rss_mb", "rss_mb", "children_peak_rss_mb", "first_answer_seconds", "http_ready_seconds")
+    return {name: {k: run.get(k) for k in keys} for name, run in (("first_start", first), ("restart", restart))}
+
+
+def measure_serve(model: str | None, docs: Path, index: Path, work: Path, timeout: float = 300) -> dict:
     """``askhist serve`` from process start until the HTTP root answers 200,
-    and until the Gradio API endpoint ``ask`` returns its first answer."""
+    and until the Gradio API endpoint ``ask`` returns its first answer; its
+    memory: the server's peak (``VmHWM``) and steady RSS (after the answers),
+    and the peak RSS of its children (an index build), sampled."""
     try:
         from gradio_client import Client
     except ImportError:
@@ -104,8 +118,10 @@ def measure_serve(model: str | None, docs: Path, index: Path, work: Path, timeou
     with open(log, "wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=child_env())
     result: dict = {"port": port}
+    children_peak = [0.0]
     try:
-        _wait_for_page(process, url, started + timeout, log)
+        _wait_for_page(process, url, started + timeout, log, children_peak)
+        result["children_peak_rss_mb"] = round(children_peak[0], 1)
         result["http_ready_seconds"] = round(time.perf_counter() - started, 3)
         if Client is None:
             result["measured_until"] = "HTTP root answers 200 (gradio_client is not installed)"
@@ -130,6 +146,7 @@ def measure_serve(model: str | None, docs: Path, index: Path, work: Path, timeou
         import psutil
 
         result["rss_mb"] = round(psutil.Process(process.pid).memory_info().rss / 2**20, 1)
+        result["server_peak_rss_mb"] = _peak_rss_mb(process.pid)
         return result
     finally:
         process.terminate()
@@ -140,12 +157,41 @@ def measure_serve(model: str | None, docs: Path, index: Path, work: Path, timeou
             process.wait()
 
 
-def _wait_for_page(process: subprocess.Popen, url: str, deadline: float, log: Path) -> None:
+def _peak_rss_mb(pid: int) -> float | None:
+    """The peak resident memory of a running process (Linux ``VmHWM``)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return round(int(match.group(1)) / 1024, 1) if match else None
+
+
+def _children_rss_mb(pid: int) -> float:
+    import psutil
+
+    total = 0.0
+    try:
+        for child in psutil.Process(pid).children(recursive=True):
+            try:
+                total += child.memory_info().rss / 2**20
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return total
+
+
+def _wait_for_page(
+    process: subprocess.Popen, url: str, deadline: float, log: Path, children_peak: list[float] | None = None
+) -> None:
     while True:
         if process.poll() is not None:
             raise BenchError(f"askhist serve exited with {process.returncode}; see {log}")
         if time.perf_counter() > deadline:
             raise BenchError(f"askhist serve did not answer in time; see {log}")
+        if children_peak is not None:
+            children_peak[0] = max(children_peak[0], _children_rss_mb(process.pid))
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:

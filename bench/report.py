@@ -106,6 +106,13 @@ def format_table(results: dict) -> str:
         row(f"`askhist serve` until first API answer{runs}", serve["first_answer_seconds"], None, " s", 2)
     if "api_ask" in serve:
         row("web API `ask` round trip p50, warm (Gradio queue + HTTP)", serve["api_ask"]["p50_ms"], None, " ms", 0)
+    for name, label in (("first_start", "first start, building the index"), ("restart", "restart")):
+        memory = results.get("serve_memory", {}).get(name, {})
+        if memory.get("server_peak_rss_mb") is not None:
+            row(f"`askhist serve` {label}: server peak RSS", memory["server_peak_rss_mb"], None, " MB", 0)
+            row(f"`askhist serve` {label}: server steady RSS", memory["rss_mb"], None, " MB", 0)
+        if memory.get("children_peak_rss_mb"):
+            row(f"`askhist serve` {label}: index build (child) peak", memory["children_peak_rss_mb"], None, " MB", 0)
     warm, base = results["warm"], results["baseline"]
     for stat in ("p50_ms", "p95_ms"):
         row(f"warm ask {stat[:3]}", warm["ask"][stat], base["ask"].get(stat), " ms", 2)

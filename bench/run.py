@@ -7,7 +7,8 @@
 4. cold: ``askhist ask`` as a new process (and the baseline's);
 5. scaling: recombined corpora of ~1k/10k/100k passages: build, load,
    query latency, memory, beside the baseline;
-6. cold: ``askhist serve`` until the page answers.
+6. cold: ``askhist serve`` until the page answers; its memory on a first
+   start (building the index) and on a restart.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .cold import measure_baseline_cold, measure_cli, measure_serve_runs
+from .cold import measure_baseline_cold, measure_cli, measure_serve_memory, measure_serve_runs
 from .processes import run_task
 from .report import targets
 
@@ -112,6 +113,8 @@ def run(options: Options) -> dict:
     if options.serve:
         log("cold start: askhist serve until the page answers")
         results["cold_serve"] = measure_serve_runs(options.model, docs, index, work, plan.cold_reps)
+        log("memory: askhist serve on a first start (index built in a child) and on a restart")
+        results["serve_memory"] = measure_serve_memory(options.model, docs, work)
     results["targets"] = targets(results)
     results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["bench_seconds"] = round(time.perf_counter() - started, 1)

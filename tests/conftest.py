@@ -4,6 +4,7 @@ few seconds). The unit tier (tests/unit) never asks for them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_index_root(tmp_path_factory):
+    """Indexes made by a command run without ``--index`` go to a temporary
+    folder (``ASKHIST_INDEX_ROOT``, inherited by the CLI's subprocesses),
+    never the checkout's ``indexes/``. No test reads the checkout's ``data/``:
+    uploads are only read with ``serve`` or an explicit ``--data``
+    (``test_collections.py``)."""
+    root = tmp_path_factory.mktemp("indexes")
+    before = os.environ.get("ASKHIST_INDEX_ROOT")
+    os.environ["ASKHIST_INDEX_ROOT"] = str(root)
+    yield root
+    if before is None:
+        os.environ.pop("ASKHIST_INDEX_ROOT", None)
+    else:
+        os.environ["ASKHIST_INDEX_ROOT"] = before
 
 
 @pytest.fixture(scope="session")

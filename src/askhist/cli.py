@@ -10,25 +10,31 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from .frontend import CliError, configure_process, load_assistant
+from .frontend import CliError, configure_process, load_assistant, resolve_collection
+from .text import printable
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 
 
 def _add_collection_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--docs", default="seeds", help="folder of documents (default: seeds)")
-    parser.add_argument("--index", default="index", help="index folder (default: index)")
+    parser.add_argument("--docs", default=None, help="folder of documents (default: the bundled seeds/)")
+    parser.add_argument(
+        "--index",
+        default=None,
+        help="index folder (default: the collection's own: index/ for the seeds alone, else under indexes/)",
+    )
     parser.add_argument("--model", default=None, help="embedding model: local path or name (default: packaged MiniLM)")
 
 
 def _add_data_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
-        default="data",
-        help="folder whose uploads/ the web app adds to the collection (default: data)",
+        default=None,
+        help="also answer from the web app's uploads in DATA/uploads (default: the --docs folder only)",
     )
 
 
@@ -43,25 +49,64 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _print_answer(answer) -> None:
+    """An answer for a person. Document text goes through ``printable``: a
+    document's escape sequences must not reach the terminal (JSON stays exact)."""
     if answer.context:
-        print(f"(read as a follow-up to: {answer.context})")
+        print(f"(read as a follow-up to: {printable(answer.context)})")
     if answer.abstained:
-        print(answer.message)
+        print(printable(answer.message))
     else:
-        print(answer.text)
+        print(printable(answer.text))
         print("\nSources:")
         for s in answer.sentences:
-            print(f"  [{s.citation}] {s.title}, {s.location}, characters {s.start}-{s.end} ({s.doc})")
+            print(
+                f"  [{s.citation}] {printable(s.title)}, {s.location}, characters {s.start}-{s.end} "
+                f"({printable(s.doc)})"
+            )
     print("\nPassages:")
     for number, p in enumerate(answer.passages, start=1):
-        text = " ".join(p.text.split())
-        print(f"  {number}. {p.title}, {p.location} ({p.doc} {p.start}-{p.end})")
+        text = " ".join(printable(p.text).split())
+        print(f"  {number}. {printable(p.title)}, {p.location} ({printable(p.doc)} {p.start}-{p.end})")
         print(f"     {text[:300]}{'...' if len(text) > 300 else ''}")
 
 
-def _read_batch(path: str) -> list[tuple[str, str | None]]:
-    """(question, problem) for each non-blank line; a line that is not UTF-8
-    gets a problem instead of stopping the whole batch."""
+# A batch line that starts with "{" is a JSON object with these keys.
+BATCH_KEYS = ("question", "history")
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One line of a batch: the question, earlier questions, or why it cannot be asked."""
+
+    line: int
+    question: str
+    history: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+def _parse_batch_line(number: int, line: str) -> BatchItem:
+    """A plain question, or ``{"question": "...", "history": ["...", ...]}``."""
+    if not line.lstrip().startswith("{"):
+        return BatchItem(number, line)
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        return BatchItem(number, line, problem=f"line {number} is not a valid JSON object ({exc.msg})")
+    unknown = sorted(set(data) - set(BATCH_KEYS))
+    if unknown:
+        return BatchItem(number, line, problem=f"line {number} has unknown keys: {', '.join(unknown)}")
+    question, history = data.get("question"), data.get("history", [])
+    if not isinstance(question, str):
+        return BatchItem(number, line, problem=f'line {number}: "question" must be a string')
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        return BatchItem(number, question, problem=f'line {number}: "history" must be a list of strings')
+    return BatchItem(number, question, tuple(history))
+
+
+def _read_batch(path: str) -> list[BatchItem]:
+    """One item per line, blank lines included (they are errors: every input
+    line gets one output record); a line that is not UTF-8 gets a problem
+    instead of stopping the whole batch."""
     try:
         if path == "-":
             stdin = getattr(sys.stdin, "buffer", None)
@@ -70,20 +115,47 @@ def _read_batch(path: str) -> list[tuple[str, str | None]]:
             data = Path(path).read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read questions file {path}: {exc.strerror or exc}") from None
-    questions = []
+    items = []
     for number, raw in enumerate(data.splitlines(), start=1):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            questions.append((raw.decode("utf-8", "replace"), f"line {number} is not UTF-8 text"))
+            items.append(BatchItem(number, raw.decode("utf-8", "replace"), problem=f"line {number} is not UTF-8 text"))
             continue
-        if line.strip():
-            questions.append((line, None))
-    return questions
+        items.append(_parse_batch_line(number, line))
+    return items
+
+
+def _run_batch(assistant, items: Sequence[BatchItem], top_k: int, as_json: bool) -> int:
+    """Answer every line; a bad line gets an error record and exit status 1."""
+    from .assistant import InputError
+
+    failures = 0
+    for item in items:
+        try:
+            if item.problem:
+                raise InputError(item.problem)
+            answer = assistant.ask(item.question, history=list(item.history), top_k=top_k)
+        except InputError as exc:
+            failures += 1
+            # A JSON line may hold lone surrogates ("\ud800"): not printable as UTF-8.
+            question = item.question.encode("utf-8", "replace").decode("utf-8")
+            if as_json:
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False), flush=True)
+            else:
+                print(f"=== line {item.line}: {printable(question)}\nerror: {printable(str(exc))}\n", flush=True)
+            continue
+        if as_json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(f"=== line {item.line}: {printable(answer.question)}")
+            _print_answer(answer)
+            print(flush=True)
+    return EXIT_ERROR if failures else 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .assistant import InputError, validate_text
+    from .assistant import validate_text
 
     if args.batch is None:
         if args.question is None:
@@ -93,26 +165,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise CliError("give either a question or --batch FILE, not both")
     if args.top_k < 1:
         raise CliError("--top-k must be at least 1")
-    questions = _read_batch(args.batch) if args.batch is not None else [(args.question, None)]
+    items = _read_batch(args.batch) if args.batch is not None else []
     assistant = load_assistant(args)
-    if args.batch is None:
-        answer = assistant.ask(args.question, top_k=args.top_k)
-        if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False))
-        else:
-            _print_answer(answer)
-        return 0
-    failures = 0
-    for question, problem in questions:
-        try:
-            if problem:
-                raise InputError(problem)
-            record = assistant.ask(question, top_k=args.top_k).to_dict()
-        except InputError as exc:
-            failures += 1
-            record = {"question": question, "error": str(exc)}
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-    return EXIT_ERROR if failures else 0
+    if args.batch is not None:
+        return _run_batch(assistant, items, args.top_k, args.json)
+    answer = assistant.ask(args.question, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -124,14 +186,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return 0
-    print(f"Claim: {report.claim}\n")
+    print(f"Claim: {printable(report.claim)}\n")
     for s in report.sources:
-        print(f"  {s.support.upper():<17} {s.title} ({s.doc})")
+        print(f"  {s.support.upper():<17} {printable(s.title)} ({printable(s.doc)})")
         if s.evidence:
             ev = s.evidence
-            print(f"      \u201c{ev.text}\u201d ({ev.location}, characters {ev.start}-{ev.end})")
+            print(f"      \u201c{printable(ev.text)}\u201d ({ev.location}, characters {ev.start}-{ev.end})")
         if s.note:
-            print(f"      note: {s.note}")
+            print(f"      note: {printable(s.note)}")
     return 0
 
 
@@ -167,7 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with quoted, cited sentences")
     p.add_argument("question", nargs="?", help="the question")
-    p.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="one question per line ('-' for stdin), or a JSON object {\"question\": ..., \"history\": [...]}",
+    )
     p.add_argument("--top-k", type=int, default=5, help="passages to show (default: 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _add_collection_args(p)
@@ -210,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    p.add_argument("--data", default="data", help="app data folder; uploads go to DATA/uploads (default: data)")
+    p.add_argument(
+        "--data", default=None, help="app data folder; uploads go to DATA/uploads (default: the checkout's data/)"
+    )
     _add_collection_args(p)
     p.set_defaults(func=cmd_serve)
     return parser
@@ -225,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command != "squad":  # squad only converts files: no model, no index
+            resolve_collection(args)
             configure_process(getattr(args, "model", None))
         return args.func(args)
     except (CliError, InputError, DocumentError, ModelError, IndexProblem) as exc:

@@ -9,8 +9,11 @@ imports ``cli``. It stays light (no NumPy at import) so that ``askhist
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import os
+import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,22 +86,142 @@ def configure_process(model: str | None = None) -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
-def load_assistant(args: argparse.Namespace, extra_dirs: Sequence[Path] = ()):
-    """The assistant for a command's ``--docs``, ``--index``, ``--model`` and
-    ``--data``, logging and showing build progress on stderr."""
+# Where the indexes of collections other than the bundled seeds are kept (see ``index_root``).
+INDEX_ROOT_ENV = "ASKHIST_INDEX_ROOT"
+
+
+def project_root() -> Path | None:
+    """The repository checkout askhist runs from (``src/askhist`` beside
+    ``pyproject.toml`` and ``seeds/``), or None for an installed copy."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "seeds").is_dir() else None
+
+
+def bundled_docs() -> Path:
+    """The bundled collection (the seed essays), wherever askhist is run from."""
+    root = project_root()
+    if root is None:
+        raise CliError(
+            "the bundled seed essays come with askhist's repository checkout, not with an installed copy: "
+            "pass --docs FOLDER (a folder of .txt/.md/.pdf/.docx files)"
+        )
+    return root / "seeds"
+
+
+def default_data_dir() -> Path:
+    """The web app's data folder (uploads): ``data/`` of the checkout, else
+    ``$XDG_DATA_HOME/askhist`` (``~/.local/share/askhist``)."""
+    root = project_root()
+    if root is not None:
+        return root / "data"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "askhist"
+
+
+def index_root() -> Path:
+    """Where collections keep their indexes: ``$ASKHIST_INDEX_ROOT``, else
+    ``indexes/`` of the checkout, else ``$XDG_CACHE_HOME/askhist/indexes``."""
+    configured = os.environ.get(INDEX_ROOT_ENV)
+    if configured:
+        return Path(configured)
+    root = project_root()
+    if root is not None:
+        return root / "indexes"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "askhist" / "indexes"
+
+
+def collection_folders(args: argparse.Namespace) -> list[Path]:
+    """The folders of a command's collection: ``--docs``, and the uploads of
+    ``--data`` when one is given (``serve`` always has one)."""
+    folders = [Path(args.docs)]
+    if getattr(args, "data", None):
+        folders.append(Path(args.data) / "uploads")
+    return folders
+
+
+def collection_index_dir(folders: Sequence[Path]) -> Path:
+    """The default index of a collection: its own folder, so that two
+    collections never rebuild each other's index. The bundled seeds alone
+    use the checkout's ``index/``; any other set of folders
+    ``<index_root>/<names>-<hash of their absolute paths>``."""
+    resolved = [Path(f).resolve() for f in folders]
+    root = project_root()
+    if root is not None and resolved == [(root / "seeds").resolve()]:
+        return root / "index"
+    key = hashlib.sha256("\n".join(map(str, resolved)).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    names = "+".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", p.name) or "root" for p in resolved)[:80]
+    return index_root() / f"{names}-{key}"
+
+
+def resolve_collection(args: argparse.Namespace) -> None:
+    """Fill in a command's defaults that depend on where askhist is, not on
+    the current folder: ``--docs`` (the bundled seeds), ``--data`` (for
+    ``serve``) and ``--index`` (the collection's own)."""
+    if getattr(args, "docs", None) is None:
+        args.docs = str(bundled_docs())
+    if getattr(args, "data", "") is None and getattr(args, "command", "") == "serve":
+        args.data = str(default_data_dir())
+    if getattr(args, "index", None) is None:
+        args.index = str(collection_index_dir(collection_folders(args)))
+
+
+def load_assistant(args: argparse.Namespace, *, build_in_child: bool = False):
+    """The assistant for a command's collection (``--docs``, ``--data``),
+    ``--index`` and ``--model``, logging and showing build progress on stderr.
+
+    ``build_in_child``: when the index must be built, build it in a child
+    process (``askhist index``), so that this process never loads torch and
+    keeps only what serving needs (a long-running server).
+    """
     from .assistant import Assistant
 
-    # The same collection as `askhist serve`: otherwise the two would keep
-    # rebuilding the shared index with and without the uploaded documents.
-    if getattr(args, "data", None):
-        extra_dirs = [Path(args.data) / "uploads", *extra_dirs]
+    if build_in_child:
+        reasons = index_build_reasons(args)
+        if reasons:
+            build_index_in_child(args, reasons)
     return Assistant.load(
-        docs=[Path(args.docs), *extra_dirs],
+        docs=collection_folders(args),
         index_dir=Path(args.index),
         model=args.model,
         log=log,
         progress=ProgressBar(),
     )
+
+
+def index_build_reasons(args: argparse.Namespace) -> list[str]:
+    """Why the collection's index must be (re)built before it is loaded ([] if it is fresh).
+
+    Reads the documents and the manifest only; a damaged index that passes
+    this check is still rebuilt when it is loaded."""
+    from .assistant import Settings
+    from .documents import load_documents
+    from .embedding import default_model, model_identity
+    from .index import IndexCorrupt, IndexMissing, load_manifest, stale_reasons
+
+    documents = load_documents(*collection_folders(args))
+    try:
+        manifest = load_manifest(Path(args.index))
+    except IndexMissing:
+        return ["no index built yet"]
+    except IndexCorrupt as exc:
+        return [str(exc)]
+    settings = Settings()
+    identity = model_identity(args.model or default_model())
+    return stale_reasons(manifest, documents, identity, settings.chunking, settings.tokenizer)
+
+
+def build_index_in_child(args: argparse.Namespace, reasons: Sequence[str]) -> None:
+    """Build the collection's index with ``askhist index`` in a child process,
+    its progress shown on this terminal; the child's memory (torch and the
+    encoder's batches) is given back when it exits."""
+    log(f"Building the index in {args.index} in a separate process ({'; '.join(reasons)}) ...")
+    command = [sys.executable, "-m", "askhist.cli", "index", "--docs", str(args.docs), "--index", str(args.index)]
+    if getattr(args, "data", None):
+        command += ["--data", str(args.data)]
+    if args.model:
+        command += ["--model", str(args.model)]
+    done = subprocess.run(command, stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise CliError(f"the index could not be built (askhist index exited with status {done.returncode}; see above)")
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

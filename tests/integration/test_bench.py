@@ -139,3 +139,11 @@ def test_build_encodes_in_length_order_but_keeps_text_order(encoder):
     together = encode_batches(encoder, texts, None, batch_size=2)
     for text, vector in zip(texts, together):
         assert np.abs(vector - encoder.encode([text])[0]).max() < 1e-5
+
+
+def test_quick_bench_measures_serve_memory_and_the_server_keeps_none_of_the_build(quick_results):
+    first, restart = quick_results["serve_memory"]["first_start"], quick_results["serve_memory"]["restart"]
+    assert _positive(first["children_peak_rss_mb"]) and _positive(first["server_peak_rss_mb"])
+    assert first["server_peak_rss_mb"] < first["children_peak_rss_mb"]  # the build's memory was the child's
+    assert restart["children_peak_rss_mb"] == 0  # nothing to build on a restart
+    assert _positive(restart["server_peak_rss_mb"]) and _positive(restart["rss_mb"])

@@ -76,14 +76,80 @@ def test_batch_reads_stdin_and_answers_in_order(collection):
     questions = "Who delivered the oration at Lenin's funeral?\n\nWhat was the Lenin Enrolment?\n   \n"
     questions += "Who won the 1954 World Cup?\n"
     result = run("ask", "--batch", "-", "--json", *_where(collection), stdin=questions)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the blank lines
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == [
         "Who delivered the oration at Lenin's funeral?",
+        "",
         "What was the Lenin Enrolment?",
+        "   ",
         "Who won the 1954 World Cup?",
     ]
-    assert records[2]["abstained"] is True and records[2]["answer"] is None and records[2]["passages"]
+    assert ["error" in r for r in records] == [False, True, False, True, False]
+    assert "empty" in records[1]["error"] and "empty" in records[3]["error"]
+    assert records[4]["abstained"] is True and records[4]["answer"] is None and records[4]["passages"]
+
+
+def test_batch_without_json_is_human_readable(collection):
+    questions = "What nickname did colleagues give Stalin for his paperwork?\n\n"
+    result = run("ask", "--batch", "-", *_where(collection), stdin=questions)
+    assert result.returncode == 1, result.stderr
+    assert "{" not in result.stdout
+    first, blank = result.stdout.split("=== line 2:")
+    assert first.startswith("=== line 1: What nickname") and "Card-Index" in first and "Sources:" in first
+    assert "error: please type a question: it is empty" in blank
+
+
+def test_batch_json_objects_carry_history(collection):
+    first = "Why did Trotsky lose the power struggle?"
+    lines = [
+        json.dumps({"question": "And what about Bukharin?", "history": [first]}),
+        json.dumps({"question": "What was the Lenin Enrolment?"}),
+        json.dumps({"question": "Who?", "history": "not a list"}),
+        json.dumps({"question": 5}),
+        json.dumps({"question": "Who?", "history": [1, 2]}),
+        json.dumps({"question": "Who?", "histroy": []}),
+        '{"question": "unterminated',
+        '{"question": "Who?"} and more',
+        '{"question": "\\ud800"}',
+    ]
+    result = run("ask", "--batch", "-", "--json", *_where(collection), stdin="\n".join(lines) + "\n")
+    assert result.returncode == 1, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == len(lines)
+    followup, plain, *bad = records[:-1]
+    assert followup["question"] == "And what about Bukharin?" and "error" not in followup
+    assert first in followup["context"]  # read with the earlier question
+    assert "resolved_context" in followup
+    alone = json.loads(run("ask", "And what about Bukharin?", "--json", *_where(collection)).stdout)
+    assert alone["context"] == ""
+    assert plain["question"] == "What was the Lenin Enrolment?" and plain["context"] == ""
+    assert [r["error"] for r in bad] == [
+        'line 3: "history" must be a list of strings',
+        'line 4: "question" must be a string',
+        'line 5: "history" must be a list of strings',
+        "line 6 has unknown keys: histroy",
+        "line 7 is not a valid JSON object (Unterminated string starting at)",
+        "line 8 is not a valid JSON object (Extra data)",
+    ]
+    assert records[-1]["question"] == "?" and records[-1]["error"]  # a lone surrogate: printed as "?"
+
+
+def test_human_output_strips_terminal_escapes_and_json_keeps_them(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    hostile = "The Kronstadt sailors rose in March 1921\x1b[2J\x1b]0;owned\x07 against the Bolshevik government."
+    (docs / "kronstadt.txt").write_text("Kronstadt\n\n" + hostile + "\n", encoding="utf-8")
+    where = ["--docs", str(docs), "--index", str(tmp_path / "index")]
+    human = run("ask", "When did the Kronstadt sailors rise?", *where)
+    assert human.returncode == 0, human.stderr
+    assert "1921" in human.stdout and "\x1b" not in human.stdout and "\x07" not in human.stdout
+    batch = run("ask", "--batch", "-", *where, stdin="When did the Kronstadt sailors rise?\n")
+    assert "1921" in batch.stdout and "\x1b" not in batch.stdout
+    claim = run("check", "The Kronstadt sailors rose in 1921", *where)
+    assert "1921" in claim.stdout and "\x1b" not in claim.stdout
+    data = json.loads(run("ask", "When did the Kronstadt sailors rise?", "--json", *where).stdout)
+    assert "\x1b[2J" in data["answer"]["text"]  # JSON is exact: offsets still slice the file
 
 
 def test_check_json_lists_every_source(collection):

@@ -157,7 +157,7 @@ def test_cli_batch_answers_good_lines_around_bad_ones(cli_collection):
     ]
     lines = [
         good[0].encode(),
-        b"",  # blank lines are skipped, not errors
+        b"",  # a blank line is an error record too: one record per input line
         b"???",
         good[1].encode(),
         b"Why did Stalin \xff\xfe win?",  # not UTF-8
@@ -169,21 +169,22 @@ def test_cli_batch_answers_good_lines_around_bad_ones(cli_collection):
         good[4].encode(),
     ]
     where = ["--docs", str(cli_collection / "docs"), "--index", str(cli_collection / "index")]
-    result = _run("ask", "--batch", "-", *where, stdin=b"\r\n".join(lines) + b"\n")
+    result = _run("ask", "--batch", "-", "--json", *where, stdin=b"\r\n".join(lines) + b"\n")
     stderr = result.stderr.decode("utf-8")
     assert "Traceback" not in stderr
     assert "Building" not in stderr  # the copied index is fresh
     assert result.returncode == 1  # some lines failed
     records = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]  # strict UTF-8
-    assert len(records) == 9
+    assert len(records) == len(lines)
     answered = [r for r in records if "error" not in r]
     assert [r["question"] for r in answered] == [
         " ".join(q.replace("\x07", " ").replace("\x1b", " ").split()) for q in good
     ]
     assert all(r["passages"] for r in answered)
-    assert [("error" in r) for r in records] == [False, True, False, True, True, False, True, False, False]
+    assert [("error" in r) for r in records] == [False, True, True, False, True, True, False, True, False, True, False]
     errors = [r["error"] for r in records if "error" in r]
-    assert "no words" in errors[0]  # "???"
-    assert errors[1] == "line 5 is not UTF-8 text"
-    assert "too long" in errors[2]
-    assert "no words" in errors[3]  # an emoji alone
+    assert "empty" in errors[0] and "empty" in errors[5]  # blank lines
+    assert "no words" in errors[1]  # "???"
+    assert errors[2] == "line 5 is not UTF-8 text"
+    assert "too long" in errors[3]
+    assert "no words" in errors[4]  # an emoji alone

@@ -256,8 +256,10 @@ def serve(args) -> int:
     upload_dir = Path(args.data) / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(upload_dir)
-    assistant = load_assistant(args)  # the documents and the uploads folder
-    log(f"{len(assistant.documents())} documents ready; uploads are kept in {upload_dir}")
+    log(f"Loading the collection ({args.docs} and the uploads in {upload_dir}) and its index {args.index} ...")
+    # A first start builds the index in a child process: this one never holds torch (see README, Performance).
+    assistant = load_assistant(args, build_in_child=True)
+    log(f"{len(assistant.documents())} documents ready; starting the web server ...")
     demo = build_app(assistant, upload_dir, log=log)
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **launch_options())
     print(f"askhist is ready: open {demo.local_url} in your browser (Ctrl+C to stop)", flush=True)
