@@ -271,8 +271,7 @@ class Assistant:
                 answer, resolved = self._read_and_answer(question, turns, top_k=1)
                 said = "" if answer.abstained else " ".join(s.text for s in answer.sentences)
                 turns.append(Turn(question, said, resolved))
-            else:
-                raise InputError("each history item must be an earlier question (text) or answer")
+            # Anything else (None, a number) carries no conversation: skipped, as empty text is.
         return turns
 
     def _names(self, index: Index) -> frozenset[str]:
