@@ -111,7 +111,8 @@ def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda messag
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer a question with quoted, cited sentences (or abstain). `history`: earlier questions, oldest first."""
         try:
-            return assistant.ask(question, history=list(history or [])).to_dict()
+            # Types and sizes are checked by Assistant.ask: a wrong one is an InputError, never a traceback.
+            return assistant.ask(question, history=history).to_dict()
         except InputError as exc:
             raise gr.Error(render.friendly_error(exc)) from None
 
