@@ -49,3 +49,38 @@ def test_only_the_last_history_items_are_kept(monkeypatch):
 def test_history_items_that_are_not_text_are_skipped():
     _, past, _ = validate_request("and Bukharin?", [None, 42, "", "Who was Trotsky?"])
     assert past == ["Who was Trotsky?"]
+
+
+# ------------------------------------------------------------ request bodies of the web server
+
+
+def _client(uploads_enabled: bool):
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from askhist.web.limits import RequestLimits
+
+    async def echo(request):
+        return PlainTextResponse(str(len(await request.body())))
+
+    routes = [Route(path, echo, methods=["POST"]) for path in ("/gradio_api/upload", "/gradio_api/call/ask")]
+    middleware = [Middleware(RequestLimits, uploads_enabled=uploads_enabled, max_body=1000, max_upload_body=5000)]
+    return TestClient(Starlette(routes=routes, middleware=middleware))
+
+
+def test_request_bodies_over_the_limit_are_refused_declared_or_streamed():
+    client = _client(uploads_enabled=True)
+    assert client.post("/gradio_api/call/ask", content=b"x" * 1000).text == "1000"
+    assert client.post("/gradio_api/call/ask", content=b"x" * 1001).status_code == 413
+    streamed = client.post("/gradio_api/call/ask", content=iter([b"x" * 600, b"x" * 600]))  # no content-length
+    assert streamed.status_code == 413
+    assert client.post("/gradio_api/upload", content=b"x" * 5000).text == "5000"
+    assert client.post("/gradio_api/upload", content=b"x" * 5001).status_code == 413
+
+
+def test_gradios_upload_route_is_closed_when_uploads_are_off():
+    response = _client(uploads_enabled=False).post("/gradio_api/upload", content=b"x")
+    assert response.status_code == 403 and "turned off" in response.text
