@@ -134,20 +134,34 @@ def build_app(
         return gr.update(choices=list(handlers.removable(assistant, upload_dir)), value=None)
 
     # ----- JSON API -----
+    document = handlers.lookup(assistant)
+
+    def with_origins(rows: list[dict]) -> list[dict]:
+        """As on the page, each quote from an uploaded document says where it came from ("" otherwise)."""
+        for row in rows:
+            doc = document(row["doc"])
+            row["origin"] = doc.origin if doc is not None else ""
+        return rows
+
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer a question with quoted, cited sentences (or abstain). `history`: earlier questions, oldest first."""
         try:
             # Types and sizes are checked by Assistant.ask: a wrong one is an InputError, never a traceback.
-            return assistant.ask(question, history=history).to_dict()
+            result = assistant.ask(question, history=history).to_dict()
+            with_origins(result["sentences"])
+            with_origins(result["passages"])
+            return result
         except InputError as exc:
-            raise gr.Error(render.friendly_error(exc)) from None
+            raise gr.Error(render.friendly_error(exc), print_exception=False) from None
 
     def api_check(claim: str) -> dict:
         """Which sources support a claim, each with its best sentence."""
         try:
-            return assistant.check(claim).to_dict()
+            result = assistant.check(claim).to_dict()
+            with_origins(result["sources"])
+            return result
         except InputError as exc:
-            raise gr.Error(render.friendly_error(exc)) from None
+            raise gr.Error(render.friendly_error(exc), print_exception=False) from None
 
     private = {"api_visibility": "private"}
     answer_group = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
