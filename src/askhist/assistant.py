@@ -11,6 +11,7 @@ The command line and the web app are thin layers over this class.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -48,6 +49,8 @@ FRESHNESS_INTERVAL_SECONDS = 1.0
 
 # What is compared to notice a changed file cheaply: path -> (size, mtime in ns).
 Fingerprint = dict[str, tuple[int, int]]
+
+logger = logging.getLogger("askhist")
 
 
 def source_fingerprint(doc_dirs: Sequence[Path]) -> Fingerprint:
@@ -318,8 +321,11 @@ class Assistant:
                     try:
                         self.refresh(log=log)
                     except (DocumentError, IndexProblem) as exc:
+                        logger.warning("The documents changed and the index could not be updated: %s", exc)
                         self._fingerprint = source_fingerprint(self.doc_dirs)  # retried on the next change
-                        self._unreadable = str(exc)
+                        # A DocumentError names the file; an IndexProblem may name the server's folders.
+                        shown = str(exc) if isinstance(exc, DocumentError) else "the index could not be updated"
+                        self._unreadable = shown
         if self._unreadable:
             raise SourcesChanged(
                 f"the documents changed while askhist was running and could not be read again ({self._unreadable}); "
