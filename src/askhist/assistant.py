@@ -12,7 +12,9 @@ The command line and the web app are thin layers over this class.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ from .chunking import ChunkingParams
 from .claims import ClaimReport, check_claim
 from .conversation import Turn, collection_names, read
 from .disagreement import find_disagreement
-from .documents import Document, load_documents
+from .documents import Document, DocumentError, list_source_files, load_documents
 from .index import (
     DocumentInfo,
     Index,
@@ -47,10 +49,45 @@ MAX_QUESTION_CHARS = 2000
 MAX_REPLAYED_TURNS = 5
 
 HistoryItem = str | Answer | Mapping
+# A conversation's earlier questions: only the last few shape a follow-up, so
+# longer histories are cut to these before any work is done on them.
+MAX_HISTORY_ITEMS = 20
+# How often, at most, ask and check look at the source files for changes.
+FRESHNESS_INTERVAL_SECONDS = 1.0
+
+# What is compared to notice a changed file cheaply: path -> (size, mtime in ns).
+Fingerprint = dict[str, tuple[int, int]]
+
+logger = logging.getLogger("askhist")
+
+
+def source_fingerprint(doc_dirs: Sequence[Path]) -> Fingerprint:
+    """Size and modification time of every source file (a stat each, no reading)."""
+    stats: Fingerprint = {}
+    for number, root in enumerate(doc_dirs):
+        if number and not root.exists():
+            continue  # as load_documents: extra folders such as uploads may not exist yet
+        try:
+            paths = list_source_files(root)
+        except DocumentError:
+            stats[str(root)] = (-1, -1)
+            continue
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                stats[str(path)] = (-1, -1)
+                continue
+            stats[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return stats
 
 
 class InputError(ValueError):
     """A question or claim that cannot be answered as given; the message says why."""
+
+
+class SourcesChanged(InputError):
+    """The source files changed under a running app and could not be read again."""
 
 
 def validate_text(text: object, what: str = "question") -> str:
@@ -65,6 +102,37 @@ def validate_text(text: object, what: str = "question") -> str:
     if not any(ch.isalnum() for ch in cleaned):
         raise InputError(f"the {what} has no words in it")
     return cleaned
+
+
+def validate_request(
+    question: object, history: object = None, top_k: object = 5
+) -> tuple[str, list[HistoryItem], int]:
+    """Check the arguments of :meth:`Assistant.ask` before any work is done.
+
+    Returns the cleaned question, the history (its last MAX_HISTORY_ITEMS
+    items: text cut to MAX_QUESTION_CHARS *before* it is cleaned, so a huge
+    item costs no more than a normal one; earlier answers and their dicts
+    kept; anything else skipped) and top-k. Raises InputError for wrong
+    types or values.
+    """
+    question = validate_text(question)
+    if history is None:
+        history = []
+    if not isinstance(history, (list, tuple)):
+        raise InputError("the history must be a list of the conversation's earlier questions or answers")
+    past: list[HistoryItem] = []
+    for item in history[-MAX_HISTORY_ITEMS:]:
+        if isinstance(item, str):
+            cleaned = clean_user_text(item[:MAX_QUESTION_CHARS])
+            if cleaned:
+                past.append(cleaned)
+        elif isinstance(item, (Answer, Mapping)):
+            past.append(item)
+    if isinstance(top_k, bool) or not isinstance(top_k, int):
+        raise InputError("top-k must be a whole number")
+    if top_k < 1:
+        raise InputError("top-k must be at least 1")
+    return question, past, top_k
 
 
 @dataclass(frozen=True)
@@ -155,7 +223,10 @@ class Assistant:
         encoder,
         doc_dirs: Sequence[Path] = (),
         settings: Settings = Settings(),
+        fingerprint: Fingerprint | None = None,
     ) -> None:
+        """``fingerprint``: of the source files as they were when the index's
+        documents were read (taken before reading; now when not given)."""
         self.encoder = encoder
         self.doc_dirs = tuple(Path(d) for d in doc_dirs)
         self.settings = settings
@@ -165,6 +236,10 @@ class Assistant:
         # Held while the collection changes (a refresh, an upload batch); an
         # RLock because an upload batch refreshes while it holds it.
         self.collection_lock = threading.RLock()
+        self._fingerprint = source_fingerprint(self.doc_dirs) if fingerprint is None else fingerprint
+        self.freshness_interval = FRESHNESS_INTERVAL_SECONDS
+        self._checked_at = time.monotonic()
+        self._unreadable = ""  # why the changed sources could not be read again ("" when they could)
 
     @classmethod
     def load(
@@ -187,6 +262,7 @@ class Assistant:
 
         doc_dirs = [Path(docs)] if isinstance(docs, (str, Path)) else [Path(d) for d in docs]
         model = encoder.model if encoder is not None else (model or default_model())
+        fingerprint = source_fingerprint(doc_dirs)
         documents = load_documents(*doc_dirs)
         encoder_holder: list = [encoder] if encoder is not None else []
 
@@ -197,7 +273,7 @@ class Assistant:
             return encoder_holder[0]
 
         index = open_index(documents, Path(index_dir), encoder_factory, model_identity(model), settings, log, progress)
-        return cls(index, encoder_factory(), doc_dirs, settings)
+        return cls(index, encoder_factory(), doc_dirs, settings, fingerprint)
 
     @property
     def index(self) -> Index:
@@ -222,9 +298,8 @@ class Assistant:
         each stage added in: query_encoding, bm25, dense_search, fusion,
         answer_selection.
         """
-        question = validate_text(question)
-        if top_k < 1:
-            raise InputError("top-k must be at least 1")
+        question, history, top_k = validate_request(question, history, top_k)
+        self.ensure_fresh()
         return self._answer(question, self._turns(history), top_k, timings)
 
     def _answer(self, question: str, turns: Sequence[Turn], top_k: int, timings: Timings | None = None) -> Answer:
@@ -246,13 +321,9 @@ class Assistant:
             disagreement=None if answer.abstained else find_disagreement(question, answer.sentences),
         ), reading.resolved
 
-    def _turns(self, history: Sequence[HistoryItem] | None) -> list[Turn]:
-        """The earlier turns of a conversation, each question with the text
-        of the answer given to it."""
-        if history is None:
-            return []
-        if isinstance(history, (str, Mapping)) or not isinstance(history, Sequence):
-            raise InputError("the history must be a list of earlier questions or answers")
+    def _turns(self, history: Sequence[HistoryItem]) -> list[Turn]:
+        """The earlier turns of a conversation (as ``validate_request`` left
+        them), each question with the text of the answer given to it."""
         turns: list[Turn] = []
         replayed = [i for i, item in enumerate(history) if isinstance(item, str)][-MAX_REPLAYED_TURNS:]
         names = self._names(self._state[0])
@@ -262,9 +333,7 @@ class Assistant:
                 # Its resolved form, read again from the turns before it (no search).
                 turns.append(dataclasses.replace(turn, rewritten=read(turn.question, turns, names).resolved))
             elif isinstance(item, str):
-                question = clean_user_text(item)[:MAX_QUESTION_CHARS]
-                if not question:
-                    continue
+                question = item
                 if position not in replayed:
                     turns.append(Turn(question))
                     continue
@@ -289,6 +358,7 @@ class Assistant:
         claim_scoring added in.
         """
         claim = validate_text(claim, "claim")
+        self.ensure_fresh()
         index, retriever = self._state
         return check_claim(claim, index, retriever, self.settings.answer, timings=timings, names=self._names(index))
 
@@ -301,6 +371,32 @@ class Assistant:
         except KeyError:
             raise InputError(f"no document named {doc_id!r} in the collection") from None
 
+    def ensure_fresh(self, log: LogFn = lambda message: None) -> None:
+        """Notice source files changed, added or removed since the index was
+        built (a stat of each, at most every ``freshness_interval`` seconds) and
+        refresh the index before answering, so no citation points at text the
+        file no longer holds. Raises SourcesChanged when the changed files
+        cannot be read again: nothing is answered from the stale index then."""
+        if time.monotonic() - self._checked_at < self.freshness_interval:
+            return
+        self._checked_at = time.monotonic()
+        if source_fingerprint(self.doc_dirs) != self._fingerprint:
+            with self.collection_lock:  # one refresh at a time; the others wait for it
+                if source_fingerprint(self.doc_dirs) != self._fingerprint:
+                    try:
+                        self.refresh(log=log)
+                    except (DocumentError, IndexProblem) as exc:
+                        logger.warning("The documents changed and the index could not be updated: %s", exc)
+                        self._fingerprint = source_fingerprint(self.doc_dirs)  # retried on the next change
+                        # A DocumentError names the file; an IndexProblem may name the server's folders.
+                        shown = str(exc) if isinstance(exc, DocumentError) else "the index could not be updated"
+                        self._unreadable = shown
+        if self._unreadable:
+            raise SourcesChanged(
+                f"the documents changed while askhist was running and could not be read again ({self._unreadable}); "
+                "ask your teacher to fix the file"
+            )
+
     def refresh(self, log: LogFn = lambda message: None, progress: ProgressFn | None = None) -> list[str]:
         """Re-read the document folders and update the index if they changed.
 
@@ -310,6 +406,7 @@ class Assistant:
         from .embedding import model_identity
 
         with self.collection_lock:
+            fingerprint = source_fingerprint(self.doc_dirs)  # before reading: a change while reading is seen next time
             documents = load_documents(*self.doc_dirs)
             identity = model_identity(self.encoder.model)
             settings = self.settings
@@ -319,6 +416,8 @@ class Assistant:
                     documents, self.index.directory, lambda: self.encoder, identity, self.settings, log, progress
                 )
                 self._state = (index, Retriever(index, self.encoder, self.settings.retrieval))
+            self._fingerprint = fingerprint
+            self._unreadable = ""
             return reasons
 
 

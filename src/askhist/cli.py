@@ -279,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data", default=None, help="app data folder; uploads go to DATA/uploads (default: the checkout's data/)"
     )
+    p.add_argument(
+        "--teacher-key",
+        default=None,
+        help="key teachers type to add or remove documents (default: $ASKHIST_TEACHER_KEY, which other users "
+        "of the machine can't see in the process list; without a key, adding and removing documents is off)",
+    )
     _add_collection_args(p)
     p.set_defaults(func=cmd_serve)
     return parser

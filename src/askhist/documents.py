@@ -7,6 +7,10 @@ into this text, so it is never altered after reading.
 Titles and descriptions come from an optional ``sources.json`` in the folder::
 
     {"essay.txt": {"title": "The Rise of Stalin", "description": "A student essay"}}
+
+The web app records who added an uploaded file, and when, in the uploads
+folder's ``sources.json`` (``uploaded_by``, ``uploaded_at``): the document's
+``origin``, shown next to every quote from it.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class Document:
     text: str
     sha256: str  # of the file's bytes: what the index manifest compares
     notes: tuple[str, ...] = field(default=())  # reading problems worth telling the user
+    origin: str = ""  # "uploaded by a teacher on 2026-12-07" for an upload, "" for the collection's own files
 
     def to_dict(self) -> dict:
         return {
@@ -74,6 +79,7 @@ class Document:
             "description": self.description,
             "chars": len(self.text),
             "notes": list(self.notes),
+            "origin": self.origin,
         }
 
 
@@ -195,7 +201,19 @@ def read_document(path: Path, root: Path, metadata: dict[str, dict] | None = Non
         text=text,
         sha256=file_sha256(data),
         notes=notes,
+        origin=origin_of(meta),
     )
+
+
+def origin_of(meta: dict) -> str:
+    """Where an uploaded file came from, from its ``sources.json`` entry:
+    "uploaded by a teacher on 2026-12-07", or "" for a file not uploaded."""
+    by = meta.get("uploaded_by")
+    if not isinstance(by, str) or not by.strip():
+        return ""
+    at = meta.get("uploaded_at")
+    day = f" on {at[:10]}" if isinstance(at, str) and at[:10] else ""
+    return f"uploaded by {by.strip()}{day}"
 
 
 def default_title(text: str, path: Path) -> str:

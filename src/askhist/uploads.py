@@ -1,37 +1,66 @@
-"""Adding uploaded documents to the collection: checks, safe names, saving.
+"""Changing the shared collection: who may, checks, safe names, saving, removing.
 
-No UI code here: the web app calls :func:`add_files` and shows its result.
+No UI code here: the web app calls :func:`add_files` / :func:`remove_file`
+and shows their result. Only a teacher changes the shared collection: both
+need the teacher key the server was started with (:func:`check_teacher_key`),
+and without one they are turned off.
+
 An upload is checked completely (name, type, size, readable text, not a
 duplicate) before anything is written; the file is written under a hidden
 temporary name and then linked to its final name, which never replaces an
-existing file; when the index update fails the new files are removed again,
-so nothing is ever half-added.
+existing file; its origin (who, when) goes into the folder's
+``sources.json``. A journal lists what a batch is adding until the index
+holds it: when the index update fails, or the server is killed before it
+ends, the new files and their origins are removed again (at the next start,
+:func:`recover_interrupted`), so nothing is ever half-added or appears
+without the teacher having been told it was added.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
+import json
 import os
 import re
 import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .callbacks import LogFn, ProgressFn
-from .documents import SUPPORTED_SUFFIXES, DocumentError, extract_text, file_sha256
+from .documents import METADATA_FILE, SUPPORTED_SUFFIXES, DocumentError, extract_text, file_sha256
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_NAME_CHARS = 100
 TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"
+# Lists the files a batch is adding (and the sources.json before it) until the index holds them.
+JOURNAL = ".pending-uploads.json"
+TEACHER = "a teacher"
+UPLOADS_OFF = (
+    "adding and removing documents is turned off on this server; to turn it on, start it with "
+    "askhist serve --teacher-key KEY (or set ASKHIST_TEACHER_KEY) and give that key here"
+)
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ -]+")
 _SEPARATORS = re.compile(r"[\\/]")
 
 
 class UploadError(DocumentError):
     """An upload that cannot be added; the message says why, in plain words."""
+
+
+def check_teacher_key(given: object, expected: str | None) -> None:
+    """Allow a change of the shared collection only with the server's teacher
+    key (compared in constant time). Raises UploadError saying why not."""
+    if not expected:
+        raise UploadError(UPLOADS_OFF)
+    if not isinstance(given, str) or not given:
+        raise UploadError("type the teacher key to add or remove documents; nothing was changed")
+    if not hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace")):
+        raise UploadError("the teacher key is wrong; nothing was changed")
 
 
 def readable_size(n: int) -> str:
@@ -193,9 +222,12 @@ def add_files(
     log: LogFn = lambda message: None,
     progress: ProgressFn | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
+    uploaded_by: str = TEACHER,
 ) -> AddResult:
-    """Check uploaded files, save the good ones into ``folder`` and update
-    the assistant's index (only new passages are encoded).
+    """Check uploaded files, save the good ones into ``folder`` with their
+    origin (``uploaded_by``, today) and update the assistant's index (only
+    new passages are encoded). Who may call this is the caller's check
+    (:func:`check_teacher_key`).
 
     Each refused file gets a message in the result; if the index update
     fails, every file saved by this call is removed again and the error is
@@ -224,6 +256,12 @@ def add_files(
                 result.refused.append(f"“{path.name}”: the upload could not be read ({exc.strerror or exc})")
                 continue
             prepared.append(upload)
+        if not prepared:
+            return result
+        folder.mkdir(parents=True, exist_ok=True)
+        sources = folder / METADATA_FILE
+        previous = _read_text(sources)
+        _write_atomically(folder / JOURNAL, json.dumps({"adding": [p.name for p in prepared], "sources": previous}))
         saved: list[Path] = []
         try:
             for upload in prepared:
@@ -231,17 +269,21 @@ def add_files(
                     saved.append(save_upload(folder, upload))
                 except DocumentError as exc:
                     result.refused.append(str(exc))
-            if not saved:
-                return result
-            log(f"Adding {len(saved)} uploaded document(s): {', '.join(p.name for p in saved)}")
-            assistant.refresh(log=log, progress=progress)
+            if saved:
+                _record_origin(sources, [p.name for p in saved], uploaded_by)
+                log(f"Adding {len(saved)} uploaded document(s): {', '.join(p.name for p in saved)}")
+                assistant.refresh(log=log, progress=progress)
         except BaseException as exc:
             for path in saved:
                 with contextlib.suppress(OSError):
                     path.unlink()
+            _restore(sources, previous)
             if isinstance(exc, Exception):
                 raise UploadError(f"the documents could not be added, nothing was changed ({exc})") from exc
             raise
+        finally:
+            with contextlib.suppress(OSError):
+                (folder / JOURNAL).unlink()
         by_name = {p.name: p for p in prepared}
         for path in saved:
             doc_id = f"{folder.name}/{path.name}"
@@ -252,6 +294,135 @@ def add_files(
             result.added.append((doc_id, title))
             result.notes.extend(f"“{path.name}”: {note}" for note in by_name[path.name].notes)
     return result
+
+
+def remove_file(
+    assistant,
+    folder: Path,
+    doc_id: object,
+    log: LogFn = lambda message: None,
+    progress: ProgressFn | None = None,
+) -> str:
+    """Remove an uploaded document from ``folder`` and from the index; returns
+    its title. Only files directly in the uploads folder can be removed: the
+    collection's own folder is never deleted from. If the index update fails
+    the file is put back and UploadError raised."""
+    folder = Path(folder)
+    prefix = f"{folder.name}/"
+    with assistant.collection_lock:
+        known = {doc.doc_id: doc for doc in assistant.documents()}
+        if not isinstance(doc_id, str) or doc_id not in known:
+            raise UploadError("choose an uploaded document to remove; nothing was changed")
+        title = known[doc_id].title
+        name = doc_id[len(prefix) :] if doc_id.startswith(prefix) else ""
+        path = folder / name
+        if not name or "/" in name or not path.is_file():
+            raise UploadError(f"“{title}” is one of the collection's own documents, not an upload; it stays")
+        sources = folder / METADATA_FILE
+        previous = _read_text(sources)
+        # Renamed to a hidden temporary name first: if the server is killed now,
+        # the document is gone at the next start (as asked) and the file is tidied.
+        hidden = folder / f"{TEMP_PREFIX}removed-{name}{TEMP_SUFFIX}"
+        os.rename(path, hidden)
+        try:
+            _forget_origin(sources, name)
+            log(f"Removing the uploaded document {name}")
+            assistant.refresh(log=log, progress=progress)
+        except BaseException as exc:
+            os.rename(hidden, path)
+            _restore(sources, previous)
+            if isinstance(exc, Exception):
+                raise UploadError(f"“{title}” could not be removed, nothing was changed ({exc})") from exc
+            raise
+        with contextlib.suppress(OSError):
+            hidden.unlink()
+    return title
+
+
+def recover_interrupted(folder: Path) -> list[str]:
+    """Undo what an upload batch that never finished left (the server was
+    killed while it ran): its files and origins are removed, so they do not
+    appear silently at this start. Returns the names of the files that were
+    not added (to tell the teacher), [] when nothing was interrupted."""
+    folder = Path(folder)
+    remove_stale_temp_files(folder)
+    journal = folder / JOURNAL
+    try:
+        pending = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):  # written atomically, so never half; unreadable all the same
+        pending = {}
+    names = [Path(n).name for n in pending.get("adding", []) if isinstance(n, str) and Path(n).name]
+    for name in names:
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+    if "sources" in pending:
+        _restore(folder / METADATA_FILE, pending["sources"])
+    journal.unlink()
+    return names
+
+
+def uploaded_documents(documents: Sequence, folder: Path) -> list:
+    """The documents of ``documents`` that were uploaded into ``folder`` (those a teacher may remove)."""
+    prefix = f"{Path(folder).name}/"
+    return [doc for doc in documents if doc.doc_id.startswith(prefix) and "/" not in doc.doc_id[len(prefix) :]]
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename: readers see the old file or the new one."""
+    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+
+
+def _restore(path: Path, previous: str | None) -> None:
+    with contextlib.suppress(OSError):
+        if previous is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write_atomically(path, previous)
+
+
+def _metadata(path: Path) -> dict:
+    text = _read_text(path)
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        raise UploadError(f"the uploads folder's {METADATA_FILE} is damaged; nothing was changed") from None
+    if not isinstance(data, dict):
+        raise UploadError(f"the uploads folder's {METADATA_FILE} is damaged; nothing was changed")
+    return data
+
+
+def _record_origin(path: Path, names: Sequence[str], uploaded_by: str) -> None:
+    """Note who added these files and when, in the folder's sources.json."""
+    data = _metadata(path)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for name in names:
+        data[name] = {"uploaded_by": uploaded_by, "uploaded_at": now}
+    _write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def _forget_origin(path: Path, name: str) -> None:
+    data = _metadata(path)
+    if data.pop(name, None) is not None:
+        _write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+TEACHER_KEY = "a key only teachers know"
 QUESTION = "Why did Trotsky lose the power struggle?"
 FOLLOW_UP = "What about Bukharin?"
 CLAIM = "Stalin became General Secretary in 1922"
@@ -94,6 +95,7 @@ def server(tmp_path_factory, seed_index_dir):
     command = [sys.executable, "-m", "askhist.cli", "serve", "--docs", str(docs), "--index", str(index)]
     command += ["--data", str(data), "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    env["ASKHIST_TEACHER_KEY"] = TEACHER_KEY
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
     try:
@@ -128,9 +130,10 @@ STATUS_JS = """() => Array.from(document.querySelectorAll('#upload-status p'))
     .map((p) => p.innerText.trim()).join('\\n')"""
 
 
-def _upload(page, path: Path) -> str:
-    """Upload one file on the "Add a document" tab; the status message it gets."""
+def _upload(page, path: Path, key: str = TEACHER_KEY) -> str:
+    """Upload one file on the "Add a document" tab with a teacher key; the status message it gets."""
     page.get_by_role("tab", name="Add a document").click()
+    page.fill("#teacher-key input", key)
     before = page.evaluate(STATUS_JS)
     page.set_input_files("#upload-box input[type=file]", str(path))
     page.wait_for_function(f"before => {{ const t = ({STATUS_JS})(); return t && t !== before; }}", arg=before)
@@ -202,6 +205,11 @@ def test_claim_tab_lists_every_source_with_support_quote_and_citation(page):
 def test_uploaded_document_answers_a_question_no_seed_answers(page, server, tmp_path):
     source = tmp_path / "olga_ilyina.txt"
     source.write_text(NEW_DOCUMENT, encoding="utf-8")
+    page.get_by_role("tab", name="Add a document").click()
+    assert "Only teachers change the collection" in page.inner_text("#teacher-access")
+    status = _upload(page, source, key="a student's guess")
+    assert "teacher key is wrong" in status, status
+    assert not (server.data / "uploads" / "olga_ilyina.txt").exists()
     status = _upload(page, source)
     assert "Added" in status and "Remembering Olga Ilyina" in status, status
     assert (server.data / "uploads" / "olga_ilyina.txt").read_text(encoding="utf-8") == NEW_DOCUMENT
@@ -211,7 +219,7 @@ def test_uploaded_document_answers_a_question_no_seed_answers(page, server, tmp_
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     assert "the file is empty" in _upload(page, empty)
-    assert sorted(p.name for p in (server.data / "uploads").iterdir()) == ["olga_ilyina.txt"]
+    assert sorted(p.name for p in (server.data / "uploads").iterdir()) == ["olga_ilyina.txt", "sources.json"]
 
     page.get_by_role("tab", name="Ask a question").click()
     _ask(page, NEW_QUESTION)
@@ -222,6 +230,14 @@ def test_uploaded_document_answers_a_question_no_seed_answers(page, server, tmp_
     opened.locator("mark").wait_for(state="visible")
     assert "Remembering Olga Ilyina" in opened.locator("summary").inner_text()
     assert "uploads/olga_ilyina.txt" in opened.inner_text()
+    # Every quote from an upload says where it came from, next to its citation.
+    assert re.search(r"uploaded by a teacher on \d{4}-\d{2}-\d{2}", opened.locator("summary .origin").inner_text())
+    page.get_by_role("tab", name="Check a claim").click()
+    page.fill("#claim-box textarea", "Olga Ilyina reorganised the party's card index in 1925")
+    page.click("#check-button")
+    row = page.locator("#claim-report .claim-source", has_text="Remembering Olga Ilyina").first
+    row.wait_for()
+    assert "uploaded by a teacher on" in row.locator(".claim-row .origin").inner_text()
 
 
 def test_html_in_documents_and_questions_is_shown_as_text_and_never_runs(page, tmp_path):
@@ -282,7 +298,27 @@ def test_json_api_endpoints_ask_and_check(server):
     answer = client.predict(QUESTION, [], api_name="/ask")
     assert answer["question"] == QUESTION and not answer["abstained"]
     assert answer["sentences"][0]["citation"] == 1
+    assert all(s["origin"] == "" for s in answer["sentences"])  # the seeds were not uploaded
     report = client.predict(CLAIM, api_name="/check")
     assert report["claim"] == CLAIM and report["sources"][0]["support"] == "supported"
     with pytest.raises(Exception, match="empty"):
         client.predict("   ", api_name="/check")
+    for history in (5, "Who was Trotsky?", {"q": QUESTION}):  # wrong types: the friendly message, no traceback
+        with pytest.raises(Exception, match="history must be a list"):
+            client.predict(QUESTION, history, api_name="/ask")
+    assert "Traceback" not in server.log.read_text(errors="replace")
+
+
+def test_a_teacher_removes_an_uploaded_document(page, server):
+    page.get_by_role("tab", name="Add a document").click()
+    page.fill("#teacher-key input", TEACHER_KEY)
+    page.click("#remove-choice input")
+    page.get_by_role("option", name=re.compile("olga_ilyina.txt")).click()
+    before = page.evaluate(STATUS_JS)
+    page.click("#remove-button")
+    page.wait_for_function(f"before => {{ const t = ({STATUS_JS})(); return t && t !== before; }}", arg=before)
+    assert "Removed" in page.evaluate(STATUS_JS)
+    assert not (server.data / "uploads" / "olga_ilyina.txt").exists()
+    assert (SEEDS / "sources.json").exists() and len(list(SEEDS.glob("*.txt"))) == 5
+    page.get_by_role("tab", name="Sources").click()
+    assert "olga_ilyina.txt" not in page.inner_text("#doc-list")

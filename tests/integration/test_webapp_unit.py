@@ -177,6 +177,7 @@ class FakeDoc:
     text: str
     sha256: str = ""
     description: str = ""
+    origin: str = ""
 
 
 def test_duplicate_names_are_refused_whatever_the_case():
@@ -270,7 +271,7 @@ def test_add_files_reports_each_file(tmp_path):
     assert any("same text" in m for m in result.refused)
     assert any("too big" in m for m in result.refused)
     assert assistant.refreshed == 1
-    assert sorted(p.name for p in folder.iterdir()) == ["good.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["good.txt", "sources.json"]  # sources.json: its origin
 
 
 def test_add_files_refuses_the_same_file_twice_in_one_batch(tmp_path):
@@ -551,9 +552,9 @@ def test_claim_and_document_handlers():
 
 def test_upload_handler_reports_and_refreshes_the_lists(tmp_path):
     assistant = _stub()
-    assert handlers.upload(assistant, tmp_path / "uploads", []).status == render_upload_result(AddResult())
+    assert handlers.upload(assistant, tmp_path / "uploads", [], "k", "k").status == render_upload_result(AddResult())
     (tmp_path / "x.exe").write_bytes(b"MZ")
-    refused = handlers.upload(assistant, tmp_path / "uploads", [tmp_path / "x.exe"])
+    refused = handlers.upload(assistant, tmp_path / "uploads", [tmp_path / "x.exe"], "k", "k")
     assert refused.document_list is None and refused.viewer is None
     assert len(refused.warnings) == 1 and ".exe files can't be added" in refused.warnings[0]
     assert "Not added" in refused.status
@@ -576,6 +577,15 @@ def test_app_exposes_named_ask_and_check_endpoints(tmp_path):
     assert [p["parameter_name"] for p in endpoints["/ask"]["parameters"]] == ["question", "history"]
     assert demo._queue.max_size == QUEUE_MAX_SIZE
     assert demo._queue.default_concurrency_limit == ANSWER_CONCURRENCY
+
+
+def test_the_app_is_launched_with_the_limits():
+    from askhist.web.app import launch_options
+    from askhist.web.limits import RequestLimits
+
+    middleware = launch_options(uploads_enabled=False)["app_kwargs"]["middleware"]
+    assert [m.cls for m in middleware] == [RequestLimits]
+    assert middleware[0].kwargs == {"uploads_enabled": False}
 
 
 def test_the_page_style_and_script_are_the_packaged_static_files():

@@ -15,8 +15,9 @@ from ..chunking import ChunkingParams
 from ..documents import Document
 
 # 2: every generation stores the sentences' word sets (sentence_terms.npz);
-# older indexes are rebuilt.
-FORMAT_VERSION = 2
+# older indexes are rebuilt. 3: documents.json holds each document's origin
+# (who uploaded it, when).
+FORMAT_VERSION = 3
 # What every manifest must hold, and of which type; anything else is damage.
 MANIFEST_FIELDS = {
     "format_version": int,

@@ -48,6 +48,7 @@ class DocumentInfo:
     description: str
     sha256: str
     text: str
+    origin: str = ""  # "uploaded by a teacher on 2026-12-07"; "" for the collection's own files
 
 
 @dataclass

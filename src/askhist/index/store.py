@@ -94,7 +94,14 @@ def write_generation(
     import faiss
 
     docs = [
-        {"doc": d.doc_id, "title": d.title, "description": d.description, "sha256": d.sha256, "text": d.text}
+        {
+            "doc": d.doc_id,
+            "title": d.title,
+            "description": d.description,
+            "sha256": d.sha256,
+            "text": d.text,
+            "origin": d.origin,
+        }
         for d in documents
     ]
     (folder / "documents.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
@@ -246,7 +253,8 @@ def load_index(index_dir: Path) -> Index:
     try:
         docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents = {
-            d["doc"]: DocumentInfo(d["doc"], d["title"], d["description"], d["sha256"], d["text"]) for d in docs
+            d["doc"]: DocumentInfo(d["doc"], d["title"], d["description"], d["sha256"], d["text"], d["origin"])
+            for d in docs
         }
         with np.load(folder / "spans.npz", allow_pickle=False) as spans:
             passage_rows, sentence_rows, sections = spans["passages"], spans["sentences"], spans["sections"]

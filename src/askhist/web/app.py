@@ -11,19 +11,27 @@ and ``/check``. The style and the page script are package data
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ..assistant import Assistant, InputError
 from ..callbacks import LogFn
 from ..frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
-from ..uploads import remove_stale_temp_files
+from ..uploads import recover_interrupted
 from . import handlers, render
+from .limits import RequestLimits
 
-# Gradio refuses bigger request bodies itself; the upload check gives the friendly message.
+# Gradio refuses bigger files itself; the upload check gives the friendly message.
+# How many files one request may carry is bounded by limits.MAX_UPLOAD_REQUEST_BYTES.
 GRADIO_MAX_FILE_SIZE = "25mb"
+# Gradio keeps uploaded files in its cache; the app copies them at once, so
+# delete them (every 5 minutes, those older than 10) rather than keep them for hours.
+GRADIO_CACHE_CLEANUP = (300, 600)
+TEACHER_KEY_ENV = "ASKHIST_TEACHER_KEY"
 # Questions and claims run the model: as many at once as there are cores (see README).
 ANSWER_CONCURRENCY = 2
 QUEUE_MAX_SIZE = 64
@@ -52,9 +60,18 @@ def _warn(message: str) -> None:
     gr.Warning(render.esc(message))
 
 
-def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda message: None) -> gr.Blocks:
-    """The Gradio Blocks app for one loaded assistant."""
+def build_app(
+    assistant: Assistant,
+    upload_dir: Path,
+    log: LogFn = lambda message: None,
+    teacher_key: str | None = None,
+    discarded: Sequence[str] = (),
+) -> gr.Blocks:
+    """The Gradio Blocks app for one loaded assistant. Documents can be added
+    and removed only with ``teacher_key`` (never without one); ``discarded``
+    names the files of an upload that a restart rolled back."""
     upload_dir = Path(upload_dir)
+    uploads_enabled = bool(teacher_key)
 
     # ----- chat: the state is the list of the conversation's answers -----
     def shown(view: handlers.ChatView) -> tuple:
@@ -88,15 +105,7 @@ def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda messag
         return handlers.show_document(assistant, doc_id)
 
     # ----- uploads -----
-    def upload(files, progress=gr.Progress()) -> tuple:
-        paths = [files] if isinstance(files, (str, Path)) else list(files or [])
-
-        def report(stage: str, done: int, total: int) -> None:
-            progress((done, total), desc=f"Updating the index ({stage} new passages)", unit="texts")
-
-        if paths:
-            progress(0, desc="Checking the file")
-        view = handlers.upload(assistant, upload_dir, paths, log=log, progress=report)
+    def upload_shown(view: handlers.UploadView) -> tuple:
         for warning in view.warnings:
             _warn(warning)
         unchanged = gr.update()
@@ -105,27 +114,59 @@ def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda messag
             None,
             unchanged if view.document_list is None else view.document_list,
             unchanged if view.viewer is None else view.viewer,
+            unchanged if view.removable is None else gr.update(choices=list(view.removable), value=None),
         )
 
+    def upload(files, key, progress=gr.Progress()) -> tuple:
+        paths = [files] if isinstance(files, (str, Path)) else list(files or [])
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress((done, total), desc=f"Updating the index ({stage} new passages)", unit="texts")
+
+        if paths:
+            progress(0, desc="Checking the file")
+        return upload_shown(handlers.upload(assistant, upload_dir, paths, key, teacher_key, log=log, progress=report))
+
+    def remove(doc_id, key) -> tuple:
+        return upload_shown(handlers.remove(assistant, upload_dir, doc_id, key, teacher_key, log=log))
+
+    def removable_choices():
+        return gr.update(choices=list(handlers.removable(assistant, upload_dir)), value=None)
+
     # ----- JSON API -----
+    document = handlers.lookup(assistant)
+
+    def with_origins(rows: list[dict]) -> list[dict]:
+        """As on the page, each quote from an uploaded document says where it came from ("" otherwise)."""
+        for row in rows:
+            doc = document(row["doc"])
+            row["origin"] = doc.origin if doc is not None else ""
+        return rows
+
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer a question with quoted, cited sentences (or abstain). `history`: earlier questions, oldest first."""
         try:
-            return assistant.ask(question, history=list(history or [])).to_dict()
+            # Types and sizes are checked by Assistant.ask: a wrong one is an InputError, never a traceback.
+            result = assistant.ask(question, history=history).to_dict()
+            with_origins(result["sentences"])
+            with_origins(result["passages"])
+            return result
         except InputError as exc:
-            raise gr.Error(render.friendly_error(exc)) from None
+            raise gr.Error(render.friendly_error(exc), print_exception=False) from None
 
     def api_check(claim: str) -> dict:
         """Which sources support a claim, each with its best sentence."""
         try:
-            return assistant.check(claim).to_dict()
+            result = assistant.check(claim).to_dict()
+            with_origins(result["sources"])
+            return result
         except InputError as exc:
-            raise gr.Error(render.friendly_error(exc)) from None
+            raise gr.Error(render.friendly_error(exc), print_exception=False) from None
 
     private = {"api_visibility": "private"}
     answer_group = {"concurrency_id": "answer", "concurrency_limit": ANSWER_CONCURRENCY}
 
-    with gr.Blocks(title="askhist \u2014 ask the history sources", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="askhist \u2014 ask the history sources", delete_cache=GRADIO_CACHE_CLEANUP) as demo:
         gr.HTML(
             "<div class='askhist-header'><h1>askhist</h1>"
             "<p>Ask questions about the history sources. Every answer is quoted from the documents, "
@@ -202,32 +243,51 @@ def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda messag
 
             with gr.Tab("Add a document", id="add", elem_id="tab-add"):
                 gr.HTML(render.upload_help_html())
+                gr.HTML(render.teacher_access_html(uploads_enabled, discarded), elem_id="teacher-access")
+                key = gr.Textbox(
+                    label="Teacher key",
+                    type="password",
+                    max_length=200,
+                    elem_id="teacher-key",
+                    interactive=uploads_enabled,
+                )
                 files = gr.File(
                     label="Drop a file here or click to choose",
                     file_count="multiple",
                     type="filepath",
                     elem_id="upload-box",
+                    interactive=uploads_enabled,
                 )
                 upload_status = _html_block("", elem_id="upload-status")
-                files.upload(
-                    upload,
-                    [files],
-                    [upload_status, files, doc_list, viewer],
-                    **private,
-                    concurrency_id="upload",
-                    concurrency_limit=1,
-                )
+                with gr.Row(equal_height=True):
+                    remove_choice = gr.Dropdown(
+                        choices=list(handlers.removable(assistant, upload_dir)),
+                        value=None,
+                        label="Remove an uploaded document",
+                        elem_id="remove-choice",
+                        interactive=uploads_enabled,
+                        scale=4,
+                    )
+                    remove_button = gr.Button(
+                        "Remove", variant="stop", elem_id="remove-button", interactive=uploads_enabled, scale=1
+                    )
+                changed = [upload_status, files, doc_list, viewer, remove_choice]
+                collection = {**private, "concurrency_id": "upload", "concurrency_limit": 1}
+                files.upload(upload, [files, key], changed, **collection)
+                remove_button.click(remove, [remove_choice, key], changed, **collection)
 
         gr.api(api_ask, api_name="ask", **answer_group)
         gr.api(api_check, api_name="check", **answer_group)
         # The page always starts with the current collection (uploads made by others included).
         demo.load(lambda: handlers.document_list(assistant), None, [doc_list], **private)
+        demo.load(removable_choices, None, [remove_choice], **private)
     demo.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
     return demo
 
 
-def launch_options() -> dict:
-    """Arguments for ``demo.launch`` besides host and port."""
+def launch_options(uploads_enabled: bool = False) -> dict:
+    """Arguments for ``demo.launch`` besides host and port. Gradio's own
+    upload route is refused when the server takes no uploads."""
     theme = gr.themes.Soft(
         font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
@@ -240,6 +300,7 @@ def launch_options() -> dict:
         "footer_links": ["api"],
         "show_error": True,
         "state_session_capacity": STATE_SESSION_CAPACITY,
+        "app_kwargs": {"middleware": [Middleware(RequestLimits, uploads_enabled=uploads_enabled)]},
     }
 
 
@@ -255,13 +316,19 @@ def serve(args) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     upload_dir = Path(args.data) / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(upload_dir)
+    discarded = recover_interrupted(upload_dir)  # before the documents are read: never index a half-added upload
+    if discarded:
+        log(f"An upload was interrupted when the server stopped; not added: {', '.join(discarded)}")
+    # The key comes from the command line or the environment, never from the page.
+    teacher_key = getattr(args, "teacher_key", None) or os.environ.get(TEACHER_KEY_ENV) or None
     log(f"Loading the collection ({args.docs} and the uploads in {upload_dir}) and its index {args.index} ...")
     # A first start builds the index in a child process: this one never holds torch (see README, Performance).
     assistant = load_assistant(args, build_in_child=True)
-    log(f"{len(assistant.documents())} documents ready; starting the web server ...")
-    demo = build_app(assistant, upload_dir, log=log)
-    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **launch_options())
+    access = "with the teacher key" if teacher_key else f"turned off (no --teacher-key or {TEACHER_KEY_ENV})"
+    log(f"{len(assistant.documents())} documents ready; adding documents: {access}; starting the web server ...")
+    demo = build_app(assistant, upload_dir, log=log, teacher_key=teacher_key, discarded=discarded)
+    options = launch_options(uploads_enabled=bool(teacher_key))
+    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **options)
     print(f"askhist is ready: open {demo.local_url} in your browser (Ctrl+C to stop)", flush=True)
     # The first query pays for lazy set-up in torch; pay it now rather than on a student's first question.
     threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()

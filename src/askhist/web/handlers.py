@@ -17,7 +17,7 @@ from ..assistant import Assistant, InputError
 from ..callbacks import LogFn, ProgressFn
 from ..documents import DocumentError
 from ..index import DocumentInfo
-from ..uploads import AddResult, add_files
+from ..uploads import AddResult, add_files, check_teacher_key, remove_file, uploaded_documents
 from . import render
 
 
@@ -45,6 +45,7 @@ class UploadView:
     warnings: tuple[str, ...] = ()
     document_list: str | None = None
     viewer: str | None = None
+    removable: tuple[tuple[str, str], ...] | None = None  # (label, doc id) of the uploads a teacher may remove
 
 
 def lookup(assistant: Assistant) -> render.DocumentLookup:
@@ -104,18 +105,29 @@ def document_list(assistant: Assistant) -> str:
     return render.render_document_list(assistant.documents())
 
 
+def removable(assistant: Assistant, upload_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The uploaded documents a teacher may remove, as (label, doc id) choices."""
+    return tuple(
+        (f"{doc.title} ({doc.doc_id})", doc.doc_id) for doc in uploaded_documents(assistant.documents(), upload_dir)
+    )
+
+
 def upload(
     assistant: Assistant,
     upload_dir: Path,
     paths: Sequence[str | Path],
+    key: object,
+    teacher_key: str | None,
     log: LogFn = lambda message: None,
     progress: ProgressFn | None = None,
 ) -> UploadView:
-    """Add uploaded files to the collection. When one is added, the document
-    list is redrawn and the first new document opened."""
+    """Add uploaded files to the collection, if ``key`` is the server's
+    ``teacher_key``. When one is added, the document list is redrawn and the
+    first new document opened."""
     if not paths:
         return UploadView(render.render_upload_result(AddResult()))
     try:
+        check_teacher_key(key, teacher_key)
         result = add_files(assistant, upload_dir, paths, log=log, progress=progress)
     except DocumentError as exc:
         message = render.friendly_error(exc)
@@ -125,4 +137,27 @@ def upload(
     if not result.added:
         return UploadView(status, warnings)
     first = result.added[0][0]
-    return UploadView(status, warnings, document_list(assistant), show_document(assistant, first))
+    return UploadView(
+        status, warnings, document_list(assistant), show_document(assistant, first), removable(assistant, upload_dir)
+    )
+
+
+def remove(
+    assistant: Assistant,
+    upload_dir: Path,
+    doc_id: object,
+    key: object,
+    teacher_key: str | None,
+    log: LogFn = lambda message: None,
+) -> UploadView:
+    """Remove an uploaded document, if ``key`` is the server's ``teacher_key``."""
+    try:
+        check_teacher_key(key, teacher_key)
+        title = remove_file(assistant, upload_dir, doc_id, log=log)
+    except DocumentError as exc:
+        message = render.friendly_error(exc)
+        return UploadView(render.problem_html(message), (message,))
+    status = f"<p class='ok'><b>Removed \u201c{render.esc(title)}\u201d.</b> It is no longer quoted in answers.</p>"
+    return UploadView(
+        status, (), document_list(assistant), render.render_document(None), removable(assistant, upload_dir)
+    )

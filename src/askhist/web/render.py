@@ -178,6 +178,13 @@ def _source_text(answer: Answer, sentence: AnswerSentence, document: DocumentLoo
     return highlighted(text, sentence.start, sentence.end, *sentence_context(answer, sentence, text))
 
 
+def origin_html(doc: DocumentInfo | None) -> str:
+    """Where an uploaded document came from ("uploaded by a teacher on …"), shown
+    next to every quote from it; "" for the collection's own documents."""
+    origin = doc.origin if doc is not None else ""
+    return f" <span class='origin'>({esc(origin)})</span>" if origin else ""
+
+
 def render_answer(turn: int, answer: Answer, document: DocumentLookup) -> str:
     """One question and its answer; ``turn`` numbers it in the conversation (0 first)."""
     parts = [
@@ -198,7 +205,8 @@ def render_answer(turn: int, answer: Answer, document: DocumentLookup) -> str:
         for number, passage in enumerate(answer.passages[:3], start=1):
             parts.append(
                 f"<details class='source nearest' id='ask-{turn}-p{number}'>"
-                f"<summary>{where_words(passage.title, passage.section, passage.paragraph)}</summary>"
+                f"<summary>{where_words(passage.title, passage.section, passage.paragraph)}"
+                f"{origin_html(document(passage.doc))}</summary>"
                 f"<div class='passage'>{esc(passage.text)}</div>"
                 f"<div class='ref'>File {esc(passage.doc)}, characters {passage.start}\u2013{passage.end}</div>"
                 "</details>"
@@ -217,7 +225,7 @@ def render_answer(turn: int, answer: Answer, document: DocumentLookup) -> str:
             parts.append(
                 f"<details class='source' id='ask-{turn}-{s.citation}'>"
                 f"<summary><span class='num'>[{s.citation}]</span> {where_words(s.title, s.section, s.paragraph)}"
-                "</summary>"
+                f"{origin_html(document(s.doc))}</summary>"
                 f"<div class='passage'>{_source_text(answer, s, document)}</div>"
                 f"<div class='ref'>File {esc(s.doc)}, characters {s.start}\u2013{s.end}. "
                 "You can read the whole document in the Sources tab.</div>"
@@ -257,7 +265,7 @@ def render_claim_report(report: ClaimReport, document: Callable[[str], DocumentI
         parts.append(f"<section class='claim-source {css}'>")
         parts.append(
             f"<div class='claim-row'><span class='badge {css}'>{esc(label)}</span> "
-            f"<span class='src-title'>{esc(source.title)}</span></div>"
+            f"<span class='src-title'>{esc(source.title)}</span>{origin_html(doc)}</div>"
         )
         if source.section != MAIN:
             parts.append(
@@ -304,7 +312,7 @@ def render_document_list(documents: Sequence[DocumentInfo]) -> str:
             f"<span class='src-title'>{esc(doc.title)}</span>"
             f"{' <span class=tag-upload>added by upload</span>' if uploaded else ''}</button>"
             + (f"<div class='desc'>{esc(doc.description)}</div>" if doc.description else "")
-            + f"<div class='meta'>File {esc(doc.doc_id)} \u00b7 {_words(doc.text)}</div></li>"
+            + f"<div class='meta'>File {esc(doc.doc_id)} \u00b7 {_words(doc.text)}{origin_html(doc)}</div></li>"
         )
     parts.append("</ol>")
     return "".join(parts)
@@ -318,7 +326,7 @@ def render_document(doc: DocumentInfo | None) -> str:
         "<article class='doc-view'>"
         f"<h2>{esc(doc.title)}</h2>"
         + (f"<p class='desc'>{esc(doc.description)}</p>" if doc.description else "")
-        + f"<p class='meta'>File {esc(doc.doc_id)} \u00b7 {_words(doc.text)}</p>"
+        + f"<p class='meta'>File {esc(doc.doc_id)} \u00b7 {_words(doc.text)}{origin_html(doc)}</p>"
         f"<div class='doc-text'>{esc(doc.text)}</div></article>"
     )
 
@@ -347,3 +355,26 @@ def upload_help_html() -> str:
         "<li>A file with the same name or the same text as a document already here is refused</li>"
         "</ul></div>"
     )
+
+
+def teacher_access_html(enabled: bool, discarded: Sequence[str] = ()) -> str:
+    """Who may change the collection, and any upload a restart discarded."""
+    if enabled:
+        parts = [
+            "<p class='note' id='teacher-note'>Only teachers change the collection everyone is answered from: "
+            "type the teacher key given when the server was started, then add or remove a document.</p>"
+        ]
+    else:
+        parts = [
+            "<p class='problem' id='teacher-note'>Adding and removing documents is turned off on this server. "
+            "To turn it on, start it with <code>askhist serve --teacher-key KEY</code> "
+            "(or set <code>ASKHIST_TEACHER_KEY</code>).</p>"
+        ]
+    if discarded:
+        names = ", ".join(f"\u201c{esc(name)}\u201d" for name in discarded)
+        was, it = ("was", "it") if len(discarded) == 1 else ("were", "them")
+        parts.append(
+            f"<p class='problem' id='discarded-note'><b>An upload was interrupted when the server stopped:</b> "
+            f"{names} {was} not added. Add {it} again if you still want to.</p>"
+        )
+    return "".join(parts)
