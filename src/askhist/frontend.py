@@ -84,9 +84,11 @@ def configure_process(model: str | None = None) -> None:
 
 
 def load_assistant(args: argparse.Namespace, extra_dirs: Sequence[Path] = ()):
-    """The assistant for a command's ``--docs``, ``--index``, ``--model`` and
-    ``--data``, logging and showing build progress on stderr."""
-    from .assistant import Assistant
+    """The assistant for a command's ``--docs``, ``--index``, ``--model``,
+    ``--backend``, ``--milvus-uri`` and ``--data``, logging and showing build
+    progress on stderr."""
+    from .assistant import Assistant, Settings
+    from .retrieval import RetrievalSettings
 
     # The same collection as `askhist serve`: otherwise the two would keep
     # rebuilding the shared index with and without the uploaded documents.
@@ -96,6 +98,11 @@ def load_assistant(args: argparse.Namespace, extra_dirs: Sequence[Path] = ()):
         docs=[Path(args.docs), *extra_dirs],
         index_dir=Path(args.index),
         model=args.model,
+        settings=Settings(
+            retrieval=RetrievalSettings(
+                backend=getattr(args, "backend", "embedded"), milvus_uri=getattr(args, "milvus_uri", "")
+            )
+        ),
         log=log,
         progress=ProgressBar(),
     )

@@ -179,10 +179,13 @@ class MilvusSearch:
         limit = depth + TIE_MARGIN if not flt else depth
         if limit <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        hits = self.client.search(
-            name, data=[data], anns_field=field, limit=min(limit, 16384), filter=flt,
-            search_params={"metric_type": "IP"}, output_fields=["id"],
-        )[0]
+        try:
+            hits = self.client.search(
+                name, data=[data], anns_field=field, limit=min(limit, 16384), filter=flt,
+                search_params={"metric_type": "IP"}, output_fields=["id"],
+            )[0]
+        except Exception as exc:  # a server gone, a collection dropped: one line for the user
+            raise MilvusProblem(f"Milvus search in {name} failed: {exc}") from None
         ids = np.array([h["id"] for h in hits], dtype=np.int64)
         scores = np.array([h["distance"] for h in hits], dtype=np.float32)
         return ids, scores
