@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("answer",),
     ("claims",),
     ("assistant",),
-    ("uploads",),
+    ("uploads", "follow"),
     ("frontend",),
     ("evaluation", "web", "cli"),
 )

@@ -40,6 +40,17 @@ def index_version(manifest: dict) -> str:
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def published_version(uri: str = "") -> str | None:
+    """The index version the alias points at (None before any is published)."""
+    try:
+        name = client_for(uri).describe_alias(alias=ALIAS)["collection_name"]
+    except MilvusProblem:
+        raise
+    except Exception:  # pymilvus: the alias does not exist yet
+        return None
+    return name.removeprefix("askhist_p_")
+
+
 def client_for(uri: str):
     """A client for a URI. Milvus Lite opens its file once per process and
     pymilvus shares that one engine between the clients of a path."""
@@ -125,7 +136,11 @@ class MilvusSearch:
                 params.add_index(field_name="bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
             else:
                 schema.add_field("passage", DataType.INT64)
-            client.create_collection(name, schema=schema, index_params=params)
+            try:
+                client.create_collection(name, schema=schema, index_params=params)
+            except Exception:  # another server may have created it first: fine, upserts are idempotent
+                if not client.has_collection(name):
+                    raise
 
         vectors = index.sentence_vectors
         owner = index.sentence_passage
@@ -163,10 +178,13 @@ class MilvusSearch:
             previous = None
         if previous == self.passages:
             return
-        if previous is None:
-            client.create_alias(collection_name=self.passages, alias=ALIAS)
-        else:
+        if previous is not None:
             client.alter_alias(collection_name=self.passages, alias=ALIAS)
+        else:
+            try:
+                client.create_alias(collection_name=self.passages, alias=ALIAS)
+            except Exception:  # another server created it in between: move it
+                client.alter_alias(collection_name=self.passages, alias=ALIAS)
         # Servers still on the previous version keep searching it until they refresh.
         keep = {self.passages, self.sentences}
         if previous:

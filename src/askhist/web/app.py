@@ -18,6 +18,7 @@ import gradio as gr
 
 from ..assistant import Assistant, InputError
 from ..callbacks import LogFn
+from ..follow import follow
 from ..frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
 from ..uploads import remove_stale_temp_files
 from . import handlers, render
@@ -263,6 +264,7 @@ def serve(args) -> int:
     print(f"askhist is ready: open {demo.local_url} in your browser (Ctrl+C to stop)", flush=True)
     # The first query pays for lazy set-up in torch; pay it now rather than on a student's first question.
     threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
+    follow(assistant, threading.Event(), log=log)  # uploads made through other servers (Milvus backend)
     sys.stdout.flush()
     try:
         demo.block_thread()
