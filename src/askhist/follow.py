@@ -19,16 +19,17 @@ from .callbacks import LogFn
 FOLLOW_INTERVAL = 2.0  # seconds between looks at the alias
 
 
-def published_elsewhere(assistant: Assistant) -> bool:
-    """Whether the shared Milvus alias points at another index version than
-    the one this assistant answers from (always False for the embedded backend)."""
+def published_elsewhere(assistant: Assistant) -> str | None:
+    """The index version the shared Milvus alias points at, when it is not
+    the one this assistant answers from (None otherwise, and always for the
+    embedded backend)."""
     settings = assistant.settings.retrieval
     if settings.backend != "milvus":
-        return False
+        return None
     from .index.milvus import index_version, published_version
 
     published = published_version(settings.milvus_uri)
-    return published is not None and published != index_version(assistant.index.manifest)
+    return published if published not in (None, index_version(assistant.index.manifest)) else None
 
 
 def follow(
@@ -38,9 +39,12 @@ def follow(
     server has published a new version, until ``stop`` is set."""
 
     def loop() -> None:
+        followed = None  # refresh once per alias move: a server whose folders differ must not refresh forever
         while not stop.wait(interval):
             try:
-                if published_elsewhere(assistant):
+                published = published_elsewhere(assistant)
+                if published is not None and published != followed:
+                    followed = published
                     reasons = assistant.refresh(log=log)
                     log(f"Followed a collection change from another server: {'; '.join(reasons) or 'no change here'}")
             except Exception as exc:  # keep following; the next look may succeed
