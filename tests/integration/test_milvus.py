@@ -80,3 +80,23 @@ def test_a_missing_uri_is_a_one_line_error(assistant, monkeypatch):
     monkeypatch.delenv("ASKHIST_MILVUS_URI", raising=False)
     with pytest.raises(IndexProblem, match="needs --milvus-uri or ASKHIST_MILVUS_URI"):
         Retriever(assistant.index, assistant.encoder, RetrievalSettings(backend="milvus"))
+
+
+def test_passages_whose_bm25_weights_are_all_zero_are_stored_and_never_found(tmp_path, encoder):
+    """Milvus refuses empty sparse vectors; in a two-document collection every
+    word is in one of two documents, so every IDF, hence every weight, is 0."""
+    from askhist.documents import load_documents
+    from askhist.index import build_index
+    from askhist.index.milvus import MilvusSearch
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "words.txt").write_text("Lenin founded the Bolshevik party in 1903.\n", encoding="utf-8")
+    (docs / "none.txt").write_text("And so it was.\n", encoding="utf-8")  # stop words only
+    index = build_index(load_documents(docs), encoder, tmp_path / "index")
+    assert not index.bm25.weights.data.any()
+    search = MilvusSearch.open(index, str(tmp_path / "m.db"))
+    assert search.complete()
+    embedded = Retriever(index, encoder)
+    query = embedded.sparse_query(Query("Who founded the Bolshevik party?"))
+    assert query and search.bm25(query, 10)[0].tolist() == embedded.backend.bm25(query, 10)[0].tolist() == []

@@ -70,8 +70,10 @@ def client_for(uri: str):
 def _sparse_rows(index: Index) -> list[dict[int, float]]:
     """Each passage's BM25 weights, keyed by vocabulary row."""
     by_passage = index.bm25.weights.T.tocsr()
+    # Milvus refuses an empty sparse vector; this row is no word, so no query matches it.
+    no_word = {len(index.bm25.vocabulary): 1.0}
     return [
-        dict(zip(by_passage.indices[a:b].tolist(), by_passage.data[a:b].tolist()))
+        {t: w for t, w in zip(by_passage.indices[a:b].tolist(), by_passage.data[a:b].tolist()) if w} or no_word
         for a, b in zip(by_passage.indptr[:-1], by_passage.indptr[1:])
     ]
 
