@@ -40,3 +40,5 @@ test-fast: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/pytest
 	$(BIN)/askhist eval
+	# The same gate with the search in Milvus Lite (README, Deployment).
+	$(BIN)/askhist eval --backend milvus --milvus-uri $(VENV)/milvus-eval.db
