@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@echo "==> [1/3] Installing torch (CPU build)"
 	$(BIN)/pip install --progress-bar on torch==2.13.0
 	@echo "==> [1/3] Installing askhist and its other dependencies"
-	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	$(BIN)/pip install --progress-bar on -e '.[dev,milvus]'
 	touch $(STAMP)
 	@echo "==> [1/3] Installed"
 
@@ -50,3 +50,5 @@ test-fast: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/pytest
 	$(BIN)/askhist eval
+	# The same gate with the search in Milvus Lite (README, Deployment).
+	$(BIN)/askhist eval --backend milvus --milvus-uri $(VENV)/milvus-eval.db

@@ -23,6 +23,7 @@ TASKS = {
     "baseline": ("baseline", "task_baseline"),
     "baseline_cold": ("baseline", "task_baseline_cold"),
     "ann": ("ann", "task_ann"),
+    "backend_warm": ("milvus", "task_backend_warm"),
 }
 
 

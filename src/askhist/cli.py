@@ -28,6 +28,17 @@ def _add_collection_args(parser: argparse.ArgumentParser) -> None:
         help="index folder (default: the collection's own: index/ for the seeds alone, else under indexes/)",
     )
     parser.add_argument("--model", default=None, help="embedding model: local path or name (default: packaged MiniLM)")
+    parser.add_argument(
+        "--backend",
+        choices=["embedded", "milvus"],
+        default="embedded",
+        help="where passages are searched: the index's own files (default) or Milvus",
+    )
+    parser.add_argument(
+        "--milvus-uri",
+        default="",
+        help="Milvus Lite file or http://host:19530 (default: $ASKHIST_MILVUS_URI)",
+    )
 
 
 def _add_data_arg(parser: argparse.ArgumentParser) -> None:

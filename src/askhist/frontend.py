@@ -166,13 +166,15 @@ def resolve_collection(args: argparse.Namespace) -> None:
 
 def load_assistant(args: argparse.Namespace, *, build_in_child: bool = False):
     """The assistant for a command's collection (``--docs``, ``--data``),
-    ``--index`` and ``--model``, logging and showing build progress on stderr.
+    ``--index``, ``--model``, ``--backend`` and ``--milvus-uri``, logging and
+    showing build progress on stderr.
 
     ``build_in_child``: when the index must be built, build it in a child
     process (``askhist index``), so that this process never loads torch and
     keeps only what serving needs (a long-running server).
     """
-    from .assistant import Assistant
+    from .assistant import Assistant, Settings
+    from .retrieval import RetrievalSettings
 
     if build_in_child:
         reasons = index_build_reasons(args)
@@ -182,6 +184,11 @@ def load_assistant(args: argparse.Namespace, *, build_in_child: bool = False):
         docs=collection_folders(args),
         index_dir=Path(args.index),
         model=args.model,
+        settings=Settings(
+            retrieval=RetrievalSettings(
+                backend=getattr(args, "backend", "embedded"), milvus_uri=getattr(args, "milvus_uri", "")
+            )
+        ),
         log=log,
         progress=ProgressBar(),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index import Index
+from .index.search import BACKENDS, DENSE_DECIMALS, EmbeddedSearch, SearchBackend, SparseQuery
 from .timing import Timings, stopwatch
 
 FUSION_METHODS = ("rrf", "weighted", "bm25", "dense")
@@ -44,6 +45,8 @@ class RetrievalSettings:
     alpha: float = 0.7  # weight of dense scores in weighted fusion
     correct_spelling: bool = True
     sentence_dense: bool = True  # passages also score by their best sentence's cosine
+    backend: str = "embedded"  # where passages are searched: "embedded" (the index's files) or "milvus"
+    milvus_uri: str = ""  # Milvus Lite file or http://host:19530 ("" : $ASKHIST_MILVUS_URI)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,18 @@ def best_first(fused: dict[int, float]) -> list[tuple[int, float]]:
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
+def open_backend(index: Index, backend: str = "embedded", milvus_uri: str = "") -> SearchBackend:
+    """The search backend a setting names, for a loaded index. Milvus (an
+    optional extra) is imported only when it is chosen."""
+    if backend == "embedded":
+        return EmbeddedSearch(index)
+    if backend == "milvus":
+        from .index.milvus import MilvusSearch
+
+        return MilvusSearch.open(index, milvus_uri)
+    raise ValueError(f"unknown search backend {backend!r}; choose from {', '.join(BACKENDS)}")
+
+
 class Retriever:
     """Searches one loaded index with one encoder."""
 
@@ -105,6 +120,7 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self.settings = settings
+        self.backend: SearchBackend = open_backend(index, settings.backend, settings.milvus_uri)
 
     def query_tokens(self, text: str) -> list[str]:
         tokens = self.index.tokens(text)
@@ -119,11 +135,17 @@ class Retriever:
         vector = vectors[0] + (CONTEXT_WEIGHT * vectors[1] if query.context else 0)
         return (vector / max(np.linalg.norm(vector), 1e-9)).astype(np.float32)
 
-    def bm25_scores(self, query: Query) -> np.ndarray:
-        scores = self.index.bm25.scores(self.query_tokens(query.text))
-        if query.context:
-            scores = scores + CONTEXT_WEIGHT * self.index.bm25.scores(self.query_tokens(query.context))
-        return scores
+    def sparse_query(self, query: Query) -> SparseQuery:
+        """The BM25 query: each known word's count, a follow-up's context
+        words counting CONTEXT_WEIGHT each (BM25 is linear in these)."""
+        vocabulary = self.index.bm25.vocabulary
+        factors: SparseQuery = {}
+        for text, weight in ((query.text, 1.0), (query.context, CONTEXT_WEIGHT)):
+            for token in self.query_tokens(text) if text else []:
+                row = vocabulary.get(token)
+                if row is not None:
+                    factors[row] = factors.get(row, 0.0) + weight
+        return factors
 
     def dense_search(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, scores) of the nearest passages, best first.
@@ -133,27 +155,26 @@ class Retriever:
         diluted by its neighbours (the sentence vectors exist anyway, for
         answer selection).
         """
-        index = self.index
-        depth = min(depth, index.passage_vectors.ntotal)
+        index, backend = self.index, self.backend
+        depth = min(depth, len(index.passages))
         if depth <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        exact = not self.settings.sentence_dense or len(index.sentences) <= EXACT_SENTENCE_SCAN_MAX
-        wide = depth if exact else min(SENTENCE_SCAN_PASSAGES * depth, index.passage_vectors.ntotal)
-        scores, ids = index.passage_vectors.search(vector.reshape(1, -1), wide)
-        best: dict[int, float] = {int(p): float(v) for p, v in zip(ids[0][:depth], scores[0][:depth]) if p >= 0}
+        exact = (
+            not self.settings.sentence_dense
+            or backend.exact_sentences
+            or len(index.sentences) <= EXACT_SENTENCE_SCAN_MAX
+        )
+        wide = depth if exact else min(SENTENCE_SCAN_PASSAGES * depth, len(index.passages))
+        ids, scores = backend.dense_passages(vector, wide)
+        best: dict[int, float] = {int(p): float(v) for p, v in zip(ids[:depth], scores[:depth])}
         if not self.settings.sentence_dense:
             return np.array(list(best), dtype=np.int64), np.array(list(best.values()), dtype=np.float32)
-        if exact:
-            sids = np.arange(len(index.sentences))
-            sentence_scores = index.sentence_vectors @ vector
-        else:  # only the sentences of the passages nearest to the question
-            sids = index.passage_sentence_ids(ids[0][ids[0] >= 0])
-            sentence_scores = index.sentence_vectors[sids].astype(np.float32) @ vector
-        top = top_positive(sentence_scores, depth)
-        for sid, score in zip(sids[top].tolist(), sentence_scores[top].tolist()):
+        # Exact: every sentence; else only the sentences of the passages nearest to the question.
+        sids, sentence_scores = backend.dense_sentences(vector, depth, None if exact else ids)
+        for sid, score in zip(sids.tolist(), sentence_scores.tolist()):
             passage = int(index.sentence_passage[sid])
             best[passage] = max(best.get(passage, -1.0), score)
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:depth]
+        ranked = sorted(best.items(), key=lambda item: (-round(item[1], DENSE_DECIMALS), item[0]))[:depth]
         return (
             np.array([p for p, _ in ranked], dtype=np.int64),
             np.array([v for _, v in ranked], dtype=np.float32),
@@ -169,9 +190,9 @@ class Retriever:
         """
         s = self.settings
         method = s.fusion
+        sparse = self.sparse_query(query) if method != "dense" else {}
         with stopwatch(timings, "bm25"):
-            bm25_all = self.bm25_scores(query) if method != "dense" else None
-            bm25_ids = top_positive(bm25_all, s.depth) if bm25_all is not None else np.zeros(0, dtype=np.int64)
+            bm25_ids, bm25_scores = self.backend.bm25(sparse, s.depth) if sparse else (np.zeros(0, np.int64), None)
         if method != "bm25":
             if vector is None:
                 with stopwatch(timings, "query_encoding"):
@@ -181,12 +202,13 @@ class Retriever:
         else:
             dense_ids, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         with stopwatch(timings, "fusion"):
-            return self._fuse(bm25_all, bm25_ids, dense_ids, dense_scores, vector, k)
+            return self._fuse(sparse, bm25_ids, bm25_scores, dense_ids, dense_scores, vector, k)
 
     def _fuse(
         self,
-        bm25_all: np.ndarray | None,
+        sparse: SparseQuery,
         bm25_ids: np.ndarray,
+        bm25_scores: np.ndarray | None,
         dense_ids: np.ndarray,
         dense_scores: np.ndarray,
         vector: np.ndarray | None,
@@ -199,7 +221,7 @@ class Retriever:
         dense_rank = {int(p): r for r, p in enumerate(dense_ids)}
 
         if method == "bm25":
-            fused = {p: float(bm25_all[p]) for p in bm25_rank}
+            fused = {int(p): float(v) for p, v in zip(bm25_ids, bm25_scores)} if bm25_scores is not None else {}
         elif method == "dense":
             fused = {int(p): float(v) for p, v in zip(dense_ids, dense_scores)}
         elif method == "rrf":
@@ -210,14 +232,13 @@ class Retriever:
                 return []
             dense_known = dict(zip(dense_rank, dense_scores.tolist()))
             missing = [p for p in candidates if p not in dense_known]
-            dense_known.update(zip(missing, self._dense_scores_for(vector, np.array(missing)).tolist()))
+            dense_known.update(zip(missing, self.backend.dense_for(vector, np.array(missing)).tolist()))
             dense_all = np.array([dense_known[int(p)] for p in candidates], dtype=np.float32)
-            fused = fuse_weighted(candidates, dense_all, bm25_all[candidates], s.alpha)
+            bm25_known = dict(zip(bm25_rank, bm25_scores.tolist())) if bm25_scores is not None else {}
+            unscored = np.array([p for p in candidates if p not in bm25_known], dtype=np.int64)
+            if sparse and len(unscored):
+                bm25_known.update(zip(unscored.tolist(), self.backend.bm25_for(sparse, unscored).tolist()))
+            bm25_all = np.array([bm25_known.get(int(p), 0.0) for p in candidates], dtype=np.float32)
+            fused = fuse_weighted(candidates, dense_all, bm25_all, s.alpha)
 
         return [Hit(p, score, bm25_rank.get(p), dense_rank.get(p)) for p, score in best_first(fused)[:k]]
-
-    def _dense_scores_for(self, vector: np.ndarray, passage_ids: np.ndarray) -> np.ndarray:
-        if not len(passage_ids):
-            return np.zeros(0, dtype=np.float32)
-        vectors = np.stack([self.index.passage_vectors.reconstruct(int(p)) for p in passage_ids])
-        return vectors @ vector

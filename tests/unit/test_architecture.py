@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("disagreement",),
     ("claims",),
     ("assistant",),
-    ("uploads",),
+    ("uploads", "follow"),
     ("frontend",),
     ("evaluation", "web", "cli"),
 )

@@ -85,7 +85,7 @@ def test_every_fusion_ranks_distinct_passages_best_first(fake_assistant, fusion)
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
     if fusion == "bm25":
         assert all(h.bm25_rank is not None and h.dense_rank is None for h in hits)
-        scores = retriever.bm25_scores(Query("Lenin Enrolment party members"))
+        scores = index.bm25.scores(retriever.query_tokens("Lenin Enrolment party members"))
         assert hits[0].passage == int(np.argmax(scores))
     if fusion == "dense":
         assert all(h.dense_rank is not None and h.bm25_rank is None for h in hits)

@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 
 from ..assistant import Assistant, InputError
 from ..callbacks import LogFn
+from ..follow import follow
 from ..frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
 from ..uploads import recover_interrupted
 from . import handlers, render
@@ -332,6 +333,7 @@ def serve(args) -> int:
     print(f"askhist is ready: open {demo.local_url} in your browser (Ctrl+C to stop)", flush=True)
     # The first query pays for lazy set-up in torch; pay it now rather than on a student's first question.
     threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
+    follow(assistant, threading.Event(), log=log)  # uploads made through other servers (Milvus backend)
     sys.stdout.flush()
     try:
         demo.block_thread()
