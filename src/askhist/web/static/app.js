@@ -85,4 +85,4 @@ new MutationObserver(() => {
   if (text) text.scrollTop = 0;
   const box = view.getBoundingClientRect();
   if (box.width && (box.top < 0 || box.top > window.innerHeight * 0.6)) view.scrollIntoView({block: 'start'});
-}).observe(element, {childList: true, subtree: true});
+}).observe(element, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-doc']});
