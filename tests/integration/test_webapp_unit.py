@@ -615,7 +615,8 @@ def test_a_contradicting_source_has_its_badge_its_quote_first_and_its_note():
     assert "<span class='badge contradicted'>Contradicted</span>" in card
     quote = card.index("With the death of Lenin in 1924")
     assert quote < card.index("gives 1924, not 1922") and quote < card.index("other people's essays")
-    assert "class='contra-note'>This source <bdi>gives 1924, not 1922</bdi>." in card
+    assert "</blockquote><p class='contra-note'>This source <bdi>gives 1924, not 1922</bdi>.</p>" in card
+    assert "<blockquote class='best'>\u201c<bdi>With the death" in card  # the marks are the page's, outside
     assert "1 contradicted" in page
     assert page.index("The sources disagree on this claim") < page.index("claim-source")
 

@@ -150,6 +150,14 @@ def quoted(text: str) -> str:
     return f"\u201c{stripped}\u201d"
 
 
+def iso_quoted(text: str) -> str:
+    """:func:`quoted` as HTML, the quotation marks outside the text's isolate (where the page puts them)."""
+    stripped = text.strip()
+    if stripped[:1] in _OPENING_QUOTES and stripped[-1:] in _CLOSING_QUOTES:
+        return iso(stripped)
+    return f"\u201c{iso(stripped)}\u201d"
+
+
 def citation_line(quote: str, title: str, location: str, doc_id: str, start: int, end: int) -> str:
     """A citation to paste into work: “quote” — Title, paragraph 4 (file.txt, characters 120–245)."""
     return f"{quoted(quote)} \u2014 {title}, {location} ({doc_id}, characters {start}\u2013{end})"
@@ -157,7 +165,7 @@ def citation_line(quote: str, title: str, location: str, doc_id: str, start: int
 
 def citation_html(quote: str, title: str, location: str, doc_id: str, start: int, end: int) -> str:
     """:func:`citation_line` as HTML to show, with the quote, title and file name isolated."""
-    return f"{iso(quoted(quote))} \u2014 {iso(title)}, {esc(location)} ({iso(doc_id)}, characters {start}\u2013{end})"
+    return f"{iso_quoted(quote)} \u2014 {iso(title)}, {esc(location)} ({iso(doc_id)}, characters {start}\u2013{end})"
 
 
 # --------------------------------------------------------------------------
@@ -262,7 +270,7 @@ def render_answer(turn: int, answer: Answer, document: DocumentLookup) -> str:
         parts.append(disagreement_html(turn, answer.disagreement))
         parts.append("<ul class='answer-list'>")
         for s in answer.sentences:
-            parts.append(f"<li><span class='quote'>{iso(quoted(s.text))}</span> {_cite(turn, s.citation)}</li>")
+            parts.append(f"<li><span class='quote'>{iso_quoted(s.text)}</span> {_cite(turn, s.citation)}</li>")
         parts.append("</ul>")
         parts.append("<p class='where-title'>Where these sentences come from \u2014 click one to read it:</p>")
         for s in answer.sentences:
@@ -288,8 +296,9 @@ def problem_html(message: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _claim_evidence(number: int, source: SourceSupport, doc: DocumentInfo) -> str:
-    """A source's best sentence: the quote, where it is, a citation to copy, and the sentence in its place."""
+def _claim_evidence(number: int, source: SourceSupport, doc: DocumentInfo, after_quote: str = "") -> str:
+    """A source's best sentence: the quote (then ``after_quote``), where it is, a citation to copy, and
+    the sentence in its place."""
     evidence = source.evidence
     if evidence is None:
         return "<p class='nothing'>No sentence in this source says this.</p>"
@@ -297,7 +306,7 @@ def _claim_evidence(number: int, source: SourceSupport, doc: DocumentInfo) -> st
     shown = citation_html(evidence.text, doc.title, evidence.location, source.doc, evidence.start, evidence.end)
     lo, hi = context_span(doc.text, evidence.start, evidence.end, min_chars=1500, max_chars=6000)
     return (
-        f"<blockquote class='best'>{iso(quoted(evidence.text))}</blockquote>"
+        f"<blockquote class='best'>{iso_quoted(evidence.text)}</blockquote>{after_quote}"
         f"<p class='loc-line'>Found in {esc(plain_location(evidence.section, evidence.paragraph))}.</p>"
         f"<div class='cite-line'><span class='cite-label'>Citation</span><code>{shown}</code>"
         f"<button type='button' class='copy' data-copy='{esc(line)}'>Copy citation</button></div>"
@@ -340,19 +349,18 @@ def render_claim_report(report: ClaimReport, document: Callable[[str], DocumentI
             f"<div class='claim-row'><span class='badge {css}'>{esc(label)}</span> "
             f"<span class='src-title'>{iso(source.title)}</span></div>"
         )
-        contradicted = source.support == CONTRADICTED
-        if contradicted:
-            parts.append(_claim_evidence(number, source, doc))
+        if source.support == CONTRADICTED:
+            # What the source says instead comes first: its quote, then how it differs.
+            differs = f"<p class='contra-note'>This source {iso(source.note)}.</p>" if source.note else ""
+            parts.append(_claim_evidence(number, source, doc, differs))
         if source.section != MAIN:
             parts.append(
                 "<p class='related-note'>These are short snippets of <b>other people's essays</b>, listed at the "
                 f"end of \u201c{iso(doc.title)}\u201d. They are not part of that essay: cite them with care.</p>"
             )
-        if source.note and contradicted:
-            parts.append(f"<p class='contra-note'>This source {iso(source.note)}.</p>")
-        elif source.note:
-            parts.append(f"<p class='note'>Careful: this source {iso(source.note)}.</p>")
-        if not contradicted:
+        if source.support != CONTRADICTED:
+            if source.note:
+                parts.append(f"<p class='note'>Careful: this source {iso(source.note)}.</p>")
             parts.append(_claim_evidence(number, source, doc))
         parts.append("</section>")
     parts.append("</div>")
