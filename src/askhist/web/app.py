@@ -171,8 +171,7 @@ def build_app(assistant: Assistant, upload_dir: Path, log: LogFn = lambda messag
                 gr.HTML(
                     "<p class='askhist-html'>For teachers: paste a claim to see, source by source, whether it "
                     "is <b>supported</b>, <b>partly supported</b>, <b>contradicted</b> or <b>not found</b>, with the "
-                    "best quote and "
-                    "a citation to copy.</p>"
+                    "best quote and a citation to copy.</p>"
                 )
                 with gr.Row(equal_height=True):
                     claim = gr.Textbox(
