@@ -1,4 +1,4 @@
-"""Take the README's screenshots of the web app: docs/screenshots/chat.png and claim.png.
+"""Take the README's screenshots of the web app: docs/screenshots/chat.png, claim.png and claim-phone.png.
 
     .venv/bin/python docs/make_screenshots.py [--index index]
 
@@ -85,6 +85,18 @@ def shoot(url: str) -> None:
         page.screenshot(
             path=str(OUT / "claim.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1100, "height": height}
         )
+
+        phone = browser.new_page(viewport={"width": 400, "height": 860}, device_scale_factor=1)
+        phone.goto(url)
+        phone.wait_for_selector("#chat-log .intro")
+        phone.get_by_role("tab", name="Check a claim").click()
+        phone.fill("#claim-box textarea", CLAIM)
+        phone.click("#check-button")
+        phone.wait_for_selector("#claim-report .claim-source")
+        phone.wait_for_timeout(800)
+        phone.locator("#claim-report .claim-source").first.scroll_into_view_if_needed()
+        phone.evaluate("window.scrollBy(0, -120)")
+        phone.screenshot(path=str(OUT / "claim-phone.png"))
         browser.close()
 
 
@@ -110,7 +122,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
         shutil.rmtree(data, ignore_errors=True)
-    print(f"wrote {OUT / 'chat.png'} and {OUT / 'claim.png'}")
+    print(f"wrote {OUT / 'chat.png'}, {OUT / 'claim.png'} and {OUT / 'claim-phone.png'}")
     return 0
 
 

@@ -29,6 +29,7 @@ EXAMPLE_CLAIMS = (
     "Stalin became General Secretary in 1922",
     "Stalin became General Secretary in 1925",
     "Trotsky missed Lenin's funeral",
+    "Lenin died in 1922",  # one source says 1922, another 1924: a contradicted claim
 )
 
 

@@ -10,35 +10,16 @@ API. A missing Chromium is a failure, not a skip: CI installs it.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from .conftest import stop_process
+from .conftest import SEEDS, TEACHER_KEY
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-TEACHER_KEY = "a key only teachers know"
 QUESTION = "Why did Trotsky lose the power struggle?"
 FOLLOW_UP = "What about Bukharin?"
 CLAIM = "Stalin became General Secretary in 1922"
@@ -60,63 +41,14 @@ INJECTION_DOCUMENT = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 150) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"askhist serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200 and "askhist is ready" in log.read_text(errors="replace"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"askhist serve did not answer within {timeout:.0f}s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, seed_index_dir):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); the browser tests need it")
-    root = tmp_path_factory.mktemp("webapp")
-    docs, index, data = root / "docs", root / "index", root / "data"
-    shutil.copytree(SEEDS, docs)
-    shutil.copytree(seed_index_dir, index, symlinks=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log = root / "server.log"
-    command = [sys.executable, "-m", "askhist.cli", "serve", "--docs", str(docs), "--index", str(index)]
-    command += ["--data", str(data), "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    env["ASKHIST_TEACHER_KEY"] = TEACHER_KEY
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
-    try:
-        _wait_until_up(url, process, log)
-        yield SimpleNamespace(url=url, data=data, log=log)
-    finally:
-        stop_process(process)
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(60_000)
-        page.goto(server.url)
-        page.wait_for_selector("#chat-log .intro")
-        yield page
-        browser.close()
+def page(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(60_000)
+    page.goto(server.url)
+    page.wait_for_selector("#chat-log .intro")
+    yield page
+    page.close()
 
 
 def _ask(page, question: str) -> None:
@@ -250,8 +182,8 @@ def test_html_in_documents_and_questions_is_shown_as_text_and_never_runs(page, t
     evil_name.write_bytes(b"MZ")
     status = _upload(page, evil_name)
     assert "onerror" in status and ".exe files can't be added" in status, status
-    page.locator(".toast-body").first.wait_for()  # the warning toast shows the name too, as text
-    assert page.locator(".toast-body img, #upload-status img").count() == 0
+    assert page.locator(".toast-body").count() == 0  # said once, in the page: no pop-up besides
+    assert page.locator("#upload-status img").count() == 0
 
     page.get_by_role("tab", name="Sources").click()
     card = page.locator("#doc-list .doc-card", has_text="pasted_page.txt")

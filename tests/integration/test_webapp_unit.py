@@ -11,13 +11,14 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from askhist.answer import Answer, AnswerSentence, PassageResult
+from askhist.answer import Answer, AnswerSentence, Disagreement, PassageResult, Side
 from askhist.assistant import InputError
-from askhist.claims import NOT_FOUND, PARTLY, SUPPORTED, ClaimReport, Evidence, SourceSupport
+from askhist.claims import CONTRADICTED, NOT_FOUND, PARTLY, SUPPORTED, ClaimReport, Evidence, SourceSupport
 from askhist.cleaning import MAIN
 from askhist.documents import DocumentError
 from askhist.uploads import (
@@ -446,7 +447,7 @@ def test_an_earlier_turn_whose_file_changed_shows_only_its_quote():
     changed = {"evil.txt": replace(docs["evil.txt"], text="Entirely different text now, longer than before.")}
     for lookup in (changed.get, {}.get):
         page = render_answer(0, answer, lookup)
-        assert f"<div class='passage'><mark>{esc(answer.sentences[0].text)}</mark></div>" in page
+        assert f"<div class='passage'><mark><bdi>{esc(answer.sentences[0].text)}</bdi></mark></div>" in page
         _assert_inert(page)
 
 
@@ -459,7 +460,7 @@ def test_highlighted_marks_exactly_the_span():
     end = start + len("Two <b>.")
     html = highlighted(text, start, end, *context_span(text, start, end, min_chars=1, max_chars=100))
     assert "<mark>Two &lt;b&gt;.</mark>" in html
-    assert html.startswith("One.") and html.endswith("Three.")
+    assert html.startswith("<bdi>One.") and html.endswith("Three.</bdi>")
 
 
 def test_context_grows_short_paragraphs_and_cuts_long_ones():
@@ -472,7 +473,7 @@ def test_context_grows_short_paragraphs_and_cuts_long_ones():
     lo, hi = context_span(long, start, start + 8, max_chars=200)
     assert hi - lo <= 200 and lo <= start and hi >= start + 8
     html = highlighted(long, start, start + 8, lo, hi)
-    assert html.startswith("\u2026 ") and html.endswith(" \u2026")
+    assert html.startswith("<bdi>\u2026 ") and html.endswith(" \u2026</bdi>")
 
 
 def test_citation_line_and_quotes():
@@ -524,7 +525,7 @@ def test_a_conversation_is_its_answers_rendered_on_demand():
     assert assistant.histories == [[], ["First question?"]]
     assert second.page == conversation_html(second.turns, assistant.document)
     assert "id='turn-1'" in second.page and "ask-1-1" in second.page
-    assert (second.question, second.notice, second.warning, second.examples_visible) == ("", "", "", False)
+    assert (second.question, second.notice, second.examples_visible) == ("", "", False)
     assert handlers.conversation(assistant, ()).page == intro_html()
     assert handlers.conversation(assistant, ()).examples_visible
 
@@ -535,16 +536,16 @@ def test_a_refused_question_keeps_the_conversation_and_says_why():
     view = handlers.ask(assistant, "???", before.turns)
     assert view.turns == before.turns and view.page == before.page
     assert view.question == "???"
-    assert view.warning == "The question has no words in it"
-    assert view.notice == problem_html(view.warning)
+    assert view.notice == problem_html("The question has no words in it")
+    after = handlers.ask(assistant, "Second question?", view.turns)
+    assert after.notice == "" and len(after.turns) == 2  # the message is gone once a question succeeds
 
 
 def test_claim_and_document_handlers():
     assistant = _stub()
-    page, warning = handlers.check(assistant, "Stalin became General Secretary in 1922")
-    assert "claim-report" in page and warning == ""
-    page, warning = handlers.check(assistant, "  ")
-    assert warning == "Please type a claim: it is empty" and page == problem_html(warning)
+    page = handlers.check(assistant, "Stalin became General Secretary in 1922")
+    assert "claim-report" in page and "problem" not in page
+    assert handlers.check(assistant, "  ") == problem_html("Please type a claim: it is empty")
     assert handlers.show_document(assistant, "evil.txt") == render_document(assistant.document("evil.txt"))
     assert handlers.show_document(assistant, None) == render_document(None)
     assert "No document named" in handlers.show_document(assistant, "missing.txt")
@@ -556,8 +557,8 @@ def test_upload_handler_reports_and_refreshes_the_lists(tmp_path):
     (tmp_path / "x.exe").write_bytes(b"MZ")
     refused = handlers.upload(assistant, tmp_path / "uploads", [tmp_path / "x.exe"], "k", "k")
     assert refused.document_list is None and refused.viewer is None
-    assert len(refused.warnings) == 1 and ".exe files can't be added" in refused.warnings[0]
-    assert "Not added" in refused.status
+    assert "Not added" in refused.status and ".exe files can&#x27;t be added" in refused.status
+    assert refused.status.count("class='problem'") == 1  # said once, in the page: no pop-up besides
 
 
 def test_the_handlers_and_renderers_load_without_gradio():
@@ -595,3 +596,139 @@ def test_the_page_style_and_script_are_the_packaged_static_files():
     assert app.launch_options()["css"] == (static / "app.css").read_text(encoding="utf-8")
     assert app.JS_ON_LOAD == (static / "app.js").read_text(encoding="utf-8")
     assert ".askhist-html" in app.CSS and "a.cite" in app.JS_ON_LOAD
+
+
+# ---------------------------------------------------------------- disagreement, contradiction, follow-ups
+
+
+def _contradicting_report() -> tuple[ClaimReport, dict]:
+    text = "Lenin fell ill in 1922. With the death of Lenin in 1924, the struggle began."
+    quote = "With the death of Lenin in 1924, the struggle began."
+    start = text.index(quote)
+    docs = {"a.txt": FakeDoc("a.txt", "Blog notes", text), "b.txt": FakeDoc("b.txt", "Snippet", text)}
+    contra = Evidence(quote, start, start + len(quote), "paragraph 1", MAIN, 1)
+    agree = Evidence("Lenin fell ill in 1922.", 0, 23, "paragraph 1", MAIN, 1)
+    report = ClaimReport(
+        "Lenin died in 1922",
+        (
+            SourceSupport("b.txt", "Snippet", MAIN, SUPPORTED, 0.8, agree),
+            SourceSupport("a.txt", "Blog notes", "related", CONTRADICTED, 0.7, contra, note="gives 1924, not 1922"),
+        ),
+    )
+    return report, docs
+
+
+def test_a_contradicting_source_has_its_badge_its_quote_first_and_its_note():
+    report, docs = _contradicting_report()
+    page = render_claim_report(report, docs.__getitem__)
+    card = page[page.index("claim-source contradicted") :]
+    assert "<span class='badge contradicted'>Contradicted</span>" in card
+    quote = card.index("With the death of Lenin in 1924")
+    assert quote < card.index("gives 1924, not 1922") and quote < card.index("other people's essays")
+    assert "</blockquote><p class='contra-note'>This source <bdi>gives 1924, not 1922</bdi>.</p>" in card
+    assert "<blockquote class='best'>\u201c<bdi>With the death" in card  # the marks are the page's, outside
+    assert "1 contradicted" in page
+    assert page.index("The sources disagree on this claim") < page.index("claim-source")
+
+
+def test_no_disagreement_note_or_contradicted_count_when_no_source_contradicts():
+    report, docs = _contradicting_report()
+    agreeing = replace(report, sources=report.sources[:1])
+    page = render_claim_report(agreeing, docs.__getitem__)
+    assert not agreeing.disagreement
+    assert "disagree" not in page and "contradicted</span>" not in page
+    assert "1 supported" in page and "0 not found" in page
+
+
+def test_an_answer_that_disagrees_says_so_above_its_quotes_with_working_citations():
+    answer, docs = _answer()
+    disagreeing = replace(
+        answer, disagreement=Disagreement("year", (Side("1924", (1, 2)), Side(f"1922 {EVIL}", (3,)))), context=""
+    )
+    page = render_answer(4, disagreeing, docs.get)
+    _assert_inert(page)
+    note = page[page.index("class='disagree'") : page.index("class='answer-list'")]
+    assert "The sources disagree on the year:" in note
+    assert re.findall(r"data-target='(ask-4-\d)'", note) == ["ask-4-1", "ask-4-2", "ask-4-3"]
+    assert note.index("1924") < note.index("1922")  # majority first, as given
+    assert "disagree" not in render_answer(4, answer, docs.get)
+
+
+def test_a_follow_up_names_what_its_pronoun_was_read_as():
+    answer, docs = _answer(question="Why did he lose?")
+    page = render_answer(1, replace(answer, context="Who was Trotsky?", referent="Trotsky"), docs.get)
+    assert "Read as a follow-up to your earlier question \u201c<bdi>Who was Trotsky?</bdi>\u201d" in page
+    assert "(<bdi>he</bdi> = <bdi>Trotsky</bdi>)" in page
+    elliptical = replace(answer, question="And in 1926?", context="What did Trotsky do in 1925?")
+    page = render_answer(1, replace(elliptical, referent="What did Trotsky do in 1926?"), docs.get)
+    assert "(read as \u201c<bdi>What did Trotsky do in 1926?</bdi>\u201d)" in page
+    assert "followup" not in render_answer(1, replace(answer, context=""), docs.get)
+
+
+def test_an_abstention_opens_the_closest_passage_only():
+    answer, docs = _answer()
+    passages = tuple(replace(answer.passages[0], paragraph=n) for n in (1, 2, 3))
+    page = render_answer(0, Answer("q", True, (), passages, message="no"), docs.get)
+    opened = re.findall(r"<details class='source nearest' id='ask-0-p(\d)'( open)?>", page)
+    assert opened == [("1", " open"), ("2", ""), ("3", "")]
+
+
+def test_every_source_footer_has_a_button_that_opens_the_document():
+    answer, docs = _answer()
+    page = render_answer(0, answer, docs.get)
+    assert re.findall(r"<button type='button' class='open-source' data-doc='([^']*)'>", page) == ["evil.txt"]
+    assert "Read the whole document in the Sources tab</button>" in page
+
+
+class _Bidi(HTMLParser):
+    """Every text node with a right-to-left override, and whether a <bdi> holds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.found: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "bdi"
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "bdi"
+
+    def handle_data(self, data):
+        if RLO in data:
+            self.found.append((data, self.depth > 0))
+
+
+RLO = "\u202e"
+
+
+def test_document_text_is_isolated_so_an_override_cannot_flip_the_page():
+    answer, docs = _answer(text=f"In 1938 {RLO}the archive was sealed.", question=f"Why {RLO}1938?")
+    doc = docs["evil.txt"]
+    docs = {"evil.txt": replace(doc, title=f"Notes {RLO}on 1938", description=f"About {RLO}it")}
+    answer = replace(answer, context=f"Earlier {RLO}question", referent=f"Stalin{RLO}")
+    s = answer.sentences[0]
+    evidence = Evidence(s.text, s.start, s.end, "paragraph 1", MAIN, 1)
+    report = ClaimReport(
+        f"Claim {RLO}1938",
+        (
+            SourceSupport(
+                "evil.txt", f"Notes {RLO}on 1938", "related", CONTRADICTED, 0.9, evidence, note=f"gives {RLO}"
+            ),
+        ),
+    )
+    nearest = replace(answer, abstained=True, sentences=())
+    pages = [
+        render_answer(0, answer, docs.get),
+        render_answer(0, nearest, docs.get),
+        render_answer(0, replace(answer, disagreement=Disagreement("year", (Side(f"19{RLO}38", (1,)),))), docs.get),
+        render_claim_report(report, docs.__getitem__),
+        render_document_list(list(docs.values())),
+        render_document(docs["evil.txt"]),
+        render_upload_result(AddResult(added=[("x", f"T {RLO}")], refused=[f"R {RLO}"], notes=[f"N {RLO}"])),
+    ]
+    for page in pages:
+        parser = _Bidi()
+        parser.feed(page)
+        assert parser.found, page
+        assert all(inside for _, inside in parser.found), [text for text, inside in parser.found if not inside]

@@ -78,9 +78,9 @@ def test_without_the_key_an_upload_changes_nothing(school):
     assistant, _, uploads, textbook = school
     for key, expected in (("guess", KEY), ("", KEY), ("guess", None)):
         view = handlers.upload(assistant, uploads, [textbook], key, expected)
-        assert view.document_list is None and view.warnings
+        assert view.document_list is None and "class='problem'" in view.status
         assert not list(uploads.iterdir())
-    assert "turned off" in handlers.upload(assistant, uploads, [textbook], "x", None).warnings[0].lower()
+    assert "turned off" in handlers.upload(assistant, uploads, [textbook], "x", None).status.lower()
     assert "askhist serve --teacher-key" in UPLOADS_OFF
     report = assistant.check("Stalin became General Secretary in 1925")
     assert all(not s.doc.startswith("uploads/") for s in report.sources)
@@ -113,7 +113,7 @@ def test_a_teacher_removes_an_upload_and_nothing_else_is_lost(school):
     doc_id = "uploads/Official history textbook.txt"
     assert [choice[1] for choice in handlers.removable(assistant, uploads)] == [doc_id]
     refused = handlers.remove(assistant, uploads, doc_id, "guess", KEY)
-    assert refused.warnings and doc_id in {d.doc_id for d in assistant.documents()}
+    assert "class='problem'" in refused.status and doc_id in {d.doc_id for d in assistant.documents()}
     view = handlers.remove(assistant, uploads, doc_id, KEY, KEY)
     assert "Removed" in view.status and view.removable == ()
     assert doc_id not in {d.doc_id for d in assistant.documents()}

@@ -41,6 +41,7 @@ QUEUE_MAX_SIZE = 64
 # default of 10,000 sessions.
 STATE_SESSION_CAPACITY = 1000
 
+
 def _static(name: str) -> str:
     """A file of the package's static/ folder."""
     return (resources.files(__package__) / "static" / name).read_text(encoding="utf-8")
@@ -53,12 +54,6 @@ JS_ON_LOAD = _static("app.js")
 def _html_block(value: str = "", **kwargs) -> gr.HTML:
     """An HTML block of askhist's output, with the page script (static/app.js) running in it."""
     return gr.HTML(value, js_on_load=JS_ON_LOAD, elem_classes=["askhist-html"], **kwargs)
-
-
-def _warn(message: str) -> None:
-    """A warning pop-up. Gradio renders its text as (sanitised) HTML, so escape
-    it: messages can hold a file name, which may contain markup."""
-    gr.Warning(render.esc(message))
 
 
 def build_app(
@@ -76,9 +71,14 @@ def build_app(
 
     # ----- chat: the state is the list of the conversation's answers -----
     def shown(view: handlers.ChatView) -> tuple:
-        if view.warning:
-            _warn(view.warning)
-        return view.page, list(view.turns), view.question, view.notice, gr.update(visible=view.examples_visible)
+        return (
+            view.page,
+            list(view.turns),
+            view.question,
+            view.notice,
+            gr.update(visible=view.examples_visible),
+            gr.update(visible=not view.examples_visible),
+        )
 
     def chat_turn(question: str, turns: list) -> tuple:
         return shown(handlers.ask(assistant, question, turns))
@@ -91,10 +91,7 @@ def build_app(
 
     # ----- claim -----
     def claim_report(claim: str) -> str:
-        page, warning = handlers.check(assistant, claim)
-        if warning:
-            _warn(warning)
-        return page
+        return handlers.check(assistant, claim)
 
     # ----- sources -----
     def open_document(event: gr.EventData) -> str:
@@ -107,8 +104,6 @@ def build_app(
 
     # ----- uploads -----
     def upload_shown(view: handlers.UploadView) -> tuple:
-        for warning in view.warnings:
-            _warn(warning)
         unchanged = gr.update()
         return (
             view.status,
@@ -174,15 +169,27 @@ def build_app(
             "with a number showing where it comes from.</p></div>",
             js_on_load=None,
         )
-        with gr.Tabs():
+        # Tabs wrap onto a second row on a phone rather than hide behind an unlabelled menu.
+        with gr.Tabs(overflow_behavior="wrap"):
             with gr.Tab("Ask a question", id="ask", elem_id="tab-ask"):
                 turns = gr.State([])
+                # Apart from the example chips, and only once there is a conversation to leave.
+                with gr.Row(elem_id="new-chat-row"):
+                    reset = gr.Button(
+                        "\u21ba Start a new conversation",
+                        size="sm",
+                        variant="secondary",
+                        elem_id="new-chat",
+                        scale=0,
+                        min_width=0,
+                        visible=False,
+                    )
                 chat = _html_block(render.intro_html(), elem_id="chat-log")
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         show_label=False,
                         container=False,
-                        placeholder="Type a question, e.g. Why did Trotsky lose the power struggle?",
+                        placeholder="Type a question",
                         elem_id="question-box",
                         scale=6,
                         max_length=2000,
@@ -194,16 +201,7 @@ def build_app(
                     gr.HTML("<span id='examples-label'>Not sure what to ask? Try one of these:</span>")
                     with gr.Row():
                         example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS]
-                with gr.Row():
-                    reset = gr.Button(
-                        "Start a new conversation",
-                        size="sm",
-                        variant="secondary",
-                        elem_id="new-chat",
-                        scale=0,
-                        min_width=230,
-                    )
-                outputs = [chat, turns, question, chat_notice, examples]
+                outputs = [chat, turns, question, chat_notice, examples, reset]
                 asked = {**private, **answer_group, "show_progress": "minimal"}
                 question.submit(chat_turn, [question, turns], outputs, **asked)
                 ask_button.click(chat_turn, [question, turns], outputs, **asked)
@@ -214,14 +212,14 @@ def build_app(
             with gr.Tab("Check a claim", id="check", elem_id="tab-check"):
                 gr.HTML(
                     "<p class='askhist-html'>For teachers: paste a claim to see, source by source, whether it "
-                    "is <b>supported</b>, <b>partly supported</b> or <b>not found</b>, with the best quote and "
-                    "a citation to copy.</p>"
+                    "is <b>supported</b>, <b>partly supported</b>, <b>contradicted</b> or <b>not found</b>, with the "
+                    "best quote and a citation to copy.</p>"
                 )
                 with gr.Row(equal_height=True):
                     claim = gr.Textbox(
                         show_label=False,
                         container=False,
-                        placeholder="Paste a claim, e.g. Stalin became General Secretary in 1922",
+                        placeholder="Paste a claim to check",
                         elem_id="claim-box",
                         scale=6,
                         max_length=2000,

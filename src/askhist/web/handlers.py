@@ -28,21 +28,22 @@ class ChatView:
     turns: tuple[Answer, ...]  # the conversation so far, oldest first: the session's state
     page: str  # the conversation as HTML
     question: str = ""  # what stays in the question box: a refused question, to fix
-    notice: str = ""  # HTML under the question box: why a question was refused
-    warning: str = ""  # the same reason as a message for a pop-up
+    notice: str = ""  # HTML under the question box: why a question was refused (the only place it is said)
 
     @property
     def examples_visible(self) -> bool:
-        """Example questions are offered on an empty conversation only."""
+        """Example questions are offered on an empty conversation only; the
+        "Start a new conversation" button on a started one, so the two never
+        stand side by side."""
         return not self.turns
 
 
 @dataclass(frozen=True)
 class UploadView:
-    """The "Add a document" tab after an upload; ``None`` leaves a part as it is."""
+    """The "Add a document" tab after an upload; ``None`` leaves a part as it is.
+    Refusals are said in ``status`` only (no pop-ups to linger over later results)."""
 
     status: str
-    warnings: tuple[str, ...] = ()
     document_list: str | None = None
     viewer: str | None = None
     removable: tuple[tuple[str, str], ...] | None = None  # (label, doc id) of the uploads a teacher may remove
@@ -69,26 +70,26 @@ def conversation(assistant: Assistant, turns: Sequence[Answer]) -> ChatView:
 
 def ask(assistant: Assistant, question: str, turns: Sequence[Answer]) -> ChatView:
     """Answer a question as the next turn of a conversation; the earlier
-    questions are its history. A question that can't be asked leaves the
-    conversation as it was and says why."""
+    answers are its history (what "he" means is read from them, nothing is
+    answered again). A question that can't be asked leaves the conversation
+    as it was and says why."""
     turns = tuple(turns)
     try:
-        answer = assistant.ask(question, history=[turn.question for turn in turns])
+        answer = assistant.ask(question, history=list(turns))
     except InputError as exc:
         message = render.friendly_error(exc)
         unchanged = conversation(assistant, turns)
-        return ChatView(turns, unchanged.page, question, render.problem_html(message), message)
+        return ChatView(turns, unchanged.page, question, render.problem_html(message))
     return conversation(assistant, (*turns, answer))
 
 
-def check(assistant: Assistant, claim: str) -> tuple[str, str]:
-    """The claim report as HTML, and a warning message ("" when the claim could be checked)."""
+def check(assistant: Assistant, claim: str) -> str:
+    """The claim report as HTML, or why the claim can't be checked (in place of the report)."""
     try:
         report = assistant.check(claim)
     except InputError as exc:
-        message = render.friendly_error(exc)
-        return render.problem_html(message), message
-    return render.render_claim_report(report, assistant.document), ""
+        return render.problem_html(render.friendly_error(exc))
+    return render.render_claim_report(report, assistant.document)
 
 
 def show_document(assistant: Assistant, doc_id: object) -> str:
@@ -130,15 +131,13 @@ def upload(
         check_teacher_key(key, teacher_key)
         result = add_files(assistant, upload_dir, paths, log=log, progress=progress)
     except DocumentError as exc:
-        message = render.friendly_error(exc)
-        return UploadView(render.problem_html(message), (message,))
-    warnings = tuple(render.friendly_error(Exception(message)) for message in result.refused)
+        return UploadView(render.problem_html(render.friendly_error(exc)))
     status = render.render_upload_result(result)
     if not result.added:
-        return UploadView(status, warnings)
+        return UploadView(status)
     first = result.added[0][0]
     return UploadView(
-        status, warnings, document_list(assistant), show_document(assistant, first), removable(assistant, upload_dir)
+        status, document_list(assistant), show_document(assistant, first), removable(assistant, upload_dir)
     )
 
 
@@ -155,9 +154,6 @@ def remove(
         check_teacher_key(key, teacher_key)
         title = remove_file(assistant, upload_dir, doc_id, log=log)
     except DocumentError as exc:
-        message = render.friendly_error(exc)
-        return UploadView(render.problem_html(message), (message,))
+        return UploadView(render.problem_html(render.friendly_error(exc)))
     status = f"<p class='ok'><b>Removed \u201c{render.esc(title)}\u201d.</b> It is no longer quoted in answers.</p>"
-    return UploadView(
-        status, (), document_list(assistant), render.render_document(None), removable(assistant, upload_dir)
-    )
+    return UploadView(status, document_list(assistant), render.render_document(None), removable(assistant, upload_dir))

@@ -1,6 +1,8 @@
 // Runs once per askhist HTML block (Gradio's gr.HTML js_on_load, with `element` and `trigger` in scope):
 // citation numbers open their source, copy buttons copy, "show in source" scrolls to the highlighted
-// sentence, and a new answer scrolls into view. Event delegation, so it survives re-renders.
+// sentence, "read the whole document" opens it in the Sources tab, a new answer scrolls into view, and
+// a document chosen in the Sources tab is brought to where the reader is. Event delegation, so it
+// survives re-renders.
 element.addEventListener('click', (event) => {
   const cite = event.target.closest('a.cite');
   if (cite) {
@@ -14,6 +16,22 @@ element.addEventListener('click', (event) => {
       setTimeout(() => box.classList.remove('flash'), 1500);
       box.scrollIntoView({block: 'nearest', behavior: 'smooth'});
     }
+    return;
+  }
+  const source = event.target.closest('button.open-source');
+  if (source) {
+    // Switch to the Sources tab, then press that document's card (the list is another block).
+    const doc = source.dataset.doc || '';
+    const tab = document.getElementById('tab-sources-button');
+    if (tab) tab.click();
+    let tries = 0;
+    const press = () => {
+      const card = Array.from(document.querySelectorAll('#doc-list button.open-doc'))
+        .find((button) => button.dataset.doc === doc);
+      if (card && card.offsetParent !== null) card.click();
+      else if (tries++ < 40) setTimeout(press, 50);
+    };
+    press();
     return;
   }
   const open = event.target.closest('button.open-doc');
@@ -55,3 +73,16 @@ new MutationObserver(() => {
   if (all.length > turns) all[all.length - 1].scrollIntoView({block: 'start', behavior: 'smooth'});
   turns = all.length;
 }).observe(element, {childList: true, subtree: true});
+// The document viewer: a newly shown document starts at its top and is scrolled to where the reader is
+// (on a phone the viewer sits below every card; on a desktop it may have been scrolled off the top).
+let shownDoc = null;
+new MutationObserver(() => {
+  const view = element.querySelector('.doc-view');
+  const doc = view ? view.dataset.doc : null;
+  if (!view || doc === shownDoc) { shownDoc = doc; return; }
+  shownDoc = doc;
+  const text = view.querySelector('.doc-text');
+  if (text) text.scrollTop = 0;
+  const box = view.getBoundingClientRect();
+  if (box.width && (box.top < 0 || box.top > window.innerHeight * 0.6)) view.scrollIntoView({block: 'start'});
+}).observe(element, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-doc']});
