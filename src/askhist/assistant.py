@@ -34,6 +34,7 @@ from .index import (
     remove_leftovers,
     stale_reasons,
 )
+from .reader import Reader, load_reader
 from .retrieval import RetrievalSettings, Retriever, make_query
 from .text import clean_user_text
 from .timing import Timings
@@ -147,8 +148,10 @@ class Assistant:
         encoder,
         doc_dirs: Sequence[Path] = (),
         settings: Settings = Settings(),
+        reader: Reader | None = None,
     ) -> None:
         self.encoder = encoder
+        self.reader = reader  # None: today's scorer chooses and abstains alone
         self.doc_dirs = tuple(Path(d) for d in doc_dirs)
         self.settings = settings
         # Replaced as one tuple so a query never pairs an old index with a new retriever.
@@ -167,12 +170,16 @@ class Assistant:
         log: LogFn = lambda message: None,
         progress: ProgressFn | None = None,
         encoder=None,
+        reader: Reader | str | bool | None = None,
     ) -> Assistant:
-        """Read the documents, load (or build) the index and the model once.
+        """Read the documents, load (or build) the index and the models once.
 
         ``docs`` is a folder, or several (the first is the main collection;
         documents of the others are named ``<folder>/<file>``). An already
         loaded ``encoder`` may be passed to share it between assistants.
+        ``reader`` is the cross-encoder that reads the best candidates: None
+        for ``$ASKHIST_READER`` or the default ("off" there disables it),
+        ``False`` for none, a folder or model name, or a loaded ``Reader``.
         """
         from .embedding import Encoder, default_model, model_identity
 
@@ -188,7 +195,7 @@ class Assistant:
             return encoder_holder[0]
 
         index = open_index(documents, Path(index_dir), encoder_factory, model_identity(model), settings, log, progress)
-        return cls(index, encoder_factory(), doc_dirs, settings)
+        return cls(index, encoder_factory(), doc_dirs, settings, load_reader(reader))
 
     @property
     def index(self) -> Index:
@@ -206,7 +213,8 @@ class Assistant:
         ``history`` holds the conversation's earlier questions, oldest first;
         a follow-up ("and what about Bukharin?") is read together with the
         one before it. ``timings``, if given, gets the seconds of each stage
-        added in: query_encoding, bm25, dense_search, fusion, answer_selection.
+        added in: query_encoding, bm25, dense_search, fusion, answer_selection
+        and, with a reader, reading.
         """
         question = validate_text(question)
         if top_k < 1:
@@ -214,17 +222,19 @@ class Assistant:
         past = [clean_user_text(h) for h in (history or []) if isinstance(h, str) and clean_user_text(h)]
         index, retriever = self._state
         query = make_query(question, [p[:MAX_QUESTION_CHARS] for p in past])
-        return answer_question(question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings)
+        return answer_question(
+            question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings, reader=self.reader
+        )
 
     def check(self, claim: str, timings: Timings | None = None) -> ClaimReport:
         """Which sources support a claim, each with its best sentence.
 
         ``timings``, if given, gets the seconds of query_encoding and
-        claim_scoring added in.
+        claim_scoring (reading included) added in, and reading alone.
         """
         claim = validate_text(claim, "claim")
         index, retriever = self._state
-        return check_claim(claim, index, retriever, self.settings.answer, timings=timings)
+        return check_claim(claim, index, retriever, self.settings.answer, timings=timings, reader=self.reader)
 
     def documents(self) -> list[DocumentInfo]:
         return list(self.index.documents.values())

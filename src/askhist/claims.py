@@ -17,6 +17,7 @@ import numpy as np
 from .answer import AnswerSettings, Scorer, location
 from .cleaning import MAIN
 from .index import Index
+from .reader import Reader
 from .retrieval import Query, Retriever
 from .timing import Timings, stopwatch
 
@@ -85,23 +86,37 @@ _CLAIM_SLICE = 32_768
 
 
 def check_claim(
-    claim: str, index: Index, retriever: Retriever, settings: AnswerSettings, timings: Timings | None = None
+    claim: str,
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    timings: Timings | None = None,
+    reader: Reader | None = None,
 ) -> ClaimReport:
     """For every source, whether it supports the claim and its best sentence.
 
     Snippets of other essays listed inside a file are a source of their own
     (section "related"), never credited to the host essay. ``timings``, if
-    given, gets the seconds of query_encoding and claim_scoring added in.
+    given, gets the seconds of query_encoding and claim_scoring (and
+    reading, with a ``reader``) added in. The reader, if any, picks each
+    source's evidence among its best few sentences (``reader_pick``).
     """
     query = Query(claim)
     with stopwatch(timings, "query_encoding"):
         vector = retriever.query_vector(query)
     with stopwatch(timings, "claim_scoring"):
-        return _claim_report(claim, query, vector, index, retriever, settings)
+        return _claim_report(claim, query, vector, index, retriever, settings, reader, timings)
 
 
 def _claim_report(
-    claim: str, query: Query, vector: np.ndarray, index: Index, retriever: Retriever, settings: AnswerSettings
+    claim: str,
+    query: Query,
+    vector: np.ndarray,
+    index: Index,
+    retriever: Retriever,
+    settings: AnswerSettings,
+    reader: Reader | None = None,
+    timings: Timings | None = None,
 ) -> ClaimReport:
     """Score every sentence against the claim and judge each source by its best one."""
     scorer = Scorer(index, retriever, settings)
@@ -124,6 +139,9 @@ def _claim_report(
         if len(sids):
             scores = all_scores[sids]
             best = int(np.argmax(scores))
+            if reader is not None and scores[best] >= settings.claim_partly:
+                with stopwatch(timings, "reading"):
+                    best = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
             sentence = index.sentences[int(sids[best])]
             score = float(scores[best])
             support, note = support_level(score, claim_numbers, sentence.text, settings)
@@ -145,6 +163,15 @@ def _claim_report(
             results.append(SourceSupport(doc_id, title, section, support, score, evidence, note))
     results.sort(key=lambda r: (SUPPORT_LEVELS.index(r.support), -r.score))
     return ClaimReport(claim, tuple(results))
+
+
+def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, reader: Reader, top: int) -> int:
+    """The position (in ``sids``) of the source's evidence: of its ``top``
+    sentences by claim score, the one the reader finds answers the claim best
+    (a shared topic is not support; the cross-encoder reads both together)."""
+    order = np.argsort(-scores, kind="stable")[: max(1, top)]
+    logits = reader.score(claim, [index.sentences[int(sids[i])].text for i in order])
+    return int(order[int(np.argmax(logits))])
 
 
 def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:

@@ -210,7 +210,7 @@ class CachedEncoder:
 def variant(assistant: Assistant, override: Override, encoder=None) -> Assistant:
     """The same index and model with other settings: no re-indexing."""
     settings = settings_with(assistant.settings, override)
-    return Assistant(assistant.index, encoder or assistant.encoder, assistant.doc_dirs, settings)
+    return Assistant(assistant.index, encoder or assistant.encoder, assistant.doc_dirs, settings, assistant.reader)
 
 
 class _Collection:
