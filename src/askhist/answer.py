@@ -76,14 +76,16 @@ class AnswerSettings:
 
     # With a reader (askhist.reader), fitted on dev by bench/reader_answer/fit.py (README, "Choices"):
     read_passages: int = 10  # passages whose statements are the reader's candidates
-    read_top: int = 5  # candidates read: the best by today's score (the rest cannot win)
-    reader_weight: float = 0.201  # combination: logistic(bias + w * reader logit + w' * today's score)
-    reader_today_weight: float = 0.847
-    reader_bias: float = -1.86
-    read_previous_for_why: bool = False  # read why/how candidates with the sentence before them
-    evidence_weights: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 0.0)  # reader.EVIDENCE_FEATURES order
-    evidence_bias: float = 0.0
-    abstain_evidence_below: float = 0.0  # abstain when the answer's probability is lower
+    read_top: int = 3  # candidates read: the best by today's score (the rest cannot win)
+    # Combination: logistic(bias + w * reader logit + w' * today's score). Among the three best by today's
+    # score, a higher one is slightly worse (it often restates the question): hence w' < 0.
+    reader_weight: float = 0.245
+    reader_today_weight: float = -0.880
+    reader_bias: float = -1.191
+    read_previous_for_why: bool = False  # read why/how candidates with the sentence before them (dropped on dev)
+    evidence_weights: tuple[float, ...] = (0.118, -0.098, 0.161, -1.479, -0.712)  # reader.EVIDENCE_FEATURES order
+    evidence_bias: float = 0.335
+    abstain_evidence_below: float = 0.343  # abstain below this probability (false abstention .05 on dev)
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
 

@@ -104,3 +104,27 @@ def test_importing_askhist_and_its_cli_loads_no_onnxruntime():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_assistant_reads_its_candidates_and_times_the_reading(assistant, reader):
+    """The real reader in the answer: it reads ``read_top`` candidates, the
+    answer is one of them, and the reading stage is timed."""
+    from askhist.assistant import Assistant
+
+    reading = Assistant(assistant.index, assistant.encoder, assistant.doc_dirs, assistant.settings, reader)
+    timings: dict[str, float] = {}
+    answer = reading.ask("When did Stalin become General Secretary?", timings=timings)
+    assert timings["reading"] > 0
+    assert not answer.abstained and "1922" in answer.sentences[0].text
+    best = answer.sentences[0]
+    assert answer.passages[0].start <= best.start and best.end <= answer.passages[0].end  # its passage first
+    report = reading.check("Stalin became General Secretary in 1922", timings=timings)
+    assert report.sources[0].support == "supported" and "1922" in report.sources[0].evidence.text
+
+
+def test_an_unanswerable_near_miss_is_declined_by_the_evidence(assistant, reader):
+    from askhist.assistant import Assistant
+
+    reading = Assistant(assistant.index, assistant.encoder, assistant.doc_dirs, assistant.settings, reader)
+    answer = reading.ask("How many members did the Politburo have in 1925?")
+    assert answer.abstained and answer.passages
