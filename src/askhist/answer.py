@@ -82,6 +82,7 @@ class AnswerSettings:
     reader_weight: float = 0.245
     reader_today_weight: float = -0.880
     reader_bias: float = -1.191
+    read_followups: bool = False  # on dev the reader chose no better than today for follow-ups (.59 = .59)
     read_previous_for_why: bool = False  # read why/how candidates with the sentence before them (dropped on dev)
     evidence_weights: tuple[float, ...] = (0.118, -0.098, 0.161, -1.479, -0.712)  # reader.EVIDENCE_FEATURES order
     evidence_bias: float = 0.335
@@ -357,10 +358,13 @@ def answer_question(
     """Retrieve passages for a query and answer with cited sentences (or abstain).
 
     With a ``reader``, the best candidates by today's score are read by the
-    cross-encoder, which chooses the answer and decides abstention; without,
-    today's score does both. ``timings``, if given, gets the seconds of each
-    stage added in (see ``Retriever.search``, plus answer_selection and reading).
+    cross-encoder, which chooses the answer and decides abstention; without
+    (and for follow-ups, unless ``read_followups``), today's score does both.
+    ``timings``, if given, gets the seconds of each stage added in (see
+    ``Retriever.search``, plus answer_selection and reading).
     """
+    if query.context and not settings.read_followups:
+        reader = None
     with stopwatch(timings, "query_encoding"):
         vector = retriever.query_vector(query)
     depth = settings.read_passages if reader is not None else settings.candidate_passages
