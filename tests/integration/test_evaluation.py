@@ -532,9 +532,10 @@ def test_evaluate_on_seed_items(assistant):
         evaluate(assistant, chosen[:1], {"abstain_bellow": 0.3})
 
 
-def test_the_gate_rejects_every_mutant(assistant):
+def test_the_gate_rejects_every_mutant(reading_assistant):
     """A gate a clearly worse system passes measures nothing: the shipped
-    system passes eval/thresholds.json, and each mutant fails it."""
+    system (with its reader) passes eval/thresholds.json, and each mutant fails it."""
+    assistant = reading_assistant
     items = load_qa(QA_FILE)
     thresholds = load_thresholds(THRESHOLDS)
     encoder = CachedEncoder(assistant.encoder)

@@ -106,12 +106,10 @@ def test_importing_askhist_and_its_cli_loads_no_onnxruntime():
     assert out.strip() == "[]"
 
 
-def test_the_assistant_reads_its_candidates_and_times_the_reading(assistant, reader):
-    """The real reader in the answer: it reads ``read_top`` candidates, the
-    answer is one of them, and the reading stage is timed."""
-    from askhist.assistant import Assistant
-
-    reading = Assistant(assistant.index, assistant.encoder, assistant.doc_dirs, assistant.settings, reader)
+def test_the_assistant_reads_its_candidates_and_times_the_reading(reading_assistant):
+    """The real reader in the answer: the answer is a read sentence, its
+    passage comes first, and the reading stage is timed."""
+    reading = reading_assistant
     timings: dict[str, float] = {}
     answer = reading.ask("When did Stalin become General Secretary?", timings=timings)
     assert timings["reading"] > 0
@@ -122,9 +120,6 @@ def test_the_assistant_reads_its_candidates_and_times_the_reading(assistant, rea
     assert report.sources[0].support == "supported" and "1922" in report.sources[0].evidence.text
 
 
-def test_an_unanswerable_near_miss_is_declined_by_the_evidence(assistant, reader):
-    from askhist.assistant import Assistant
-
-    reading = Assistant(assistant.index, assistant.encoder, assistant.doc_dirs, assistant.settings, reader)
-    answer = reading.ask("How many members did the Politburo have in 1925?")
+def test_an_unanswerable_near_miss_is_declined_by_the_evidence(reading_assistant):
+    answer = reading_assistant.ask("How many members did the Politburo have in 1925?")
     assert answer.abstained and answer.passages
