@@ -98,10 +98,10 @@ def test_the_reader_changes_the_answer_and_moves_its_passage_first(fake_assistan
 
 
 def test_abstains_on_weak_evidence_and_keeps_the_passages(fake_assistant):
-    strict = _assistant(fake_assistant, FakeReader(), abstain_evidence_below=0.5, evidence_bias=0.0)
-    answer = strict.ask(QUESTION)  # every logit is -5: probability logistic(-5) < .5
+    only_top = {"evidence_weights": (1.0, 0.0, 0.0, 0.0, 0.0), "evidence_bias": 0.0, "abstain_evidence_below": 0.5}
+    answer = _assistant(fake_assistant, FakeReader(), **only_top).ask(QUESTION)  # logistic(-5) < .5
     assert answer.abstained and answer.message == NO_ANSWER and answer.passages
-    confident = _assistant(fake_assistant, FakeReader("trotsky"), abstain_evidence_below=0.5)
+    confident = _assistant(fake_assistant, FakeReader("trotsky"), **only_top)
     assert not confident.ask(QUESTION).abstained
 
 
@@ -115,3 +115,14 @@ def test_the_claim_check_takes_each_sources_evidence_from_the_reader(fake_assist
     for s in baseline.values():
         if s.evidence is not None and s.support != "not found":
             assert s.evidence.text in read_sources  # today's best is among the read candidates
+
+
+def test_follow_ups_are_read_only_when_the_setting_asks(fake_assistant):
+    history = ["Why did Trotsky lose the power struggle?"]
+    reader = FakeReader()
+    _assistant(fake_assistant, reader).ask("and what about Bukharin?", history=history)
+    assert reader.pairs == []
+    _assistant(fake_assistant, reader, read_followups=True).ask("and what about Bukharin?", history=history)
+    assert reader.pairs and all(
+        q.endswith("and what about Bukharin?") and q != "and what about Bukharin?" for q, _ in reader.pairs
+    )  # read with the question it follows
