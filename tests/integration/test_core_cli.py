@@ -74,14 +74,14 @@ def test_ask_human_output_quotes_and_cites(collection):
 
 def test_batch_reads_stdin_and_answers_in_order(collection):
     questions = "Who delivered the oration at Lenin's funeral?\n\nWhat was the Lenin Enrolment?\n   \n"
-    questions += "Who won the 1954 World Cup?\n"
+    questions += "What was agreed at the Yalta conference?\n"
     result = run("ask", "--batch", "-", "--json", *_where(collection), stdin=questions)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == [
         "Who delivered the oration at Lenin's funeral?",
         "What was the Lenin Enrolment?",
-        "Who won the 1954 World Cup?",
+        "What was agreed at the Yalta conference?",
     ]
     assert records[2]["abstained"] is True and records[2]["answer"] is None and records[2]["passages"]
 
