@@ -89,6 +89,7 @@ class AnswerSettings:
     abstain_evidence_below: float = 0.343  # abstain below this probability (false abstention .05 on dev)
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
+    claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first
 
     def feature_weights(self) -> np.ndarray:
         """The weight of each of ``FEATURE_NAMES``, in that order (penalties negative)."""

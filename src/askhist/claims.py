@@ -133,13 +133,14 @@ def _claim_report(
     all_scores = np.concatenate(every) if every else np.zeros(0)
     statement = index.statement_mask  # a title or a question is no evidence for a claim
     claim_numbers = set(NUMBER.findall(claim))
+    read_from = _reading_cutoff(all_scores, statement, index, settings) if reader is not None else np.inf
     results = []
     for doc_id, section, group in index.sentence_groups:
         sids = group[statement[group]]
         if len(sids):
             scores = all_scores[sids]
             best = int(np.argmax(scores))
-            if reader is not None and scores[best] >= settings.claim_partly:
+            if reader is not None and scores[best] >= read_from:
                 with stopwatch(timings, "reading"):
                     best = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
             sentence = index.sentences[int(sids[best])]
@@ -163,6 +164,19 @@ def _claim_report(
             results.append(SourceSupport(doc_id, title, section, support, score, evidence, note))
     results.sort(key=lambda r: (SUPPORT_LEVELS.index(r.support), -r.score))
     return ClaimReport(claim, tuple(results))
+
+
+def _reading_cutoff(all_scores: np.ndarray, statement: np.ndarray, index: Index, settings: AnswerSettings) -> float:
+    """The lowest best-sentence score whose source the reader reads: sources
+    at least partly supporting the claim, at most ``claim_read_sources`` of
+    them (reads grow with the collection otherwise)."""
+    bests = sorted(
+        (float(all_scores[g[statement[g]]].max()) for _, _, g in index.sentence_groups if statement[g].any()),
+        reverse=True,
+    )
+    if not bests or settings.claim_read_sources < 1:
+        return np.inf
+    return max(settings.claim_partly, bests[min(len(bests), settings.claim_read_sources) - 1])
 
 
 def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, reader: Reader, top: int) -> int:
