@@ -84,9 +84,9 @@ class AnswerSettings:
     reader_bias: float = -1.191
     read_followups: bool = False  # on dev the reader chose no better than today for follow-ups (.59 = .59)
     read_previous_for_why: bool = False  # read why/how candidates with the sentence before them (dropped on dev)
-    evidence_weights: tuple[float, ...] = (0.118, -0.098, 0.161, -1.479, -0.712)  # reader.EVIDENCE_FEATURES order
-    evidence_bias: float = 0.335
-    abstain_evidence_below: float = 0.343  # abstain below this probability (false abstention .05 on dev)
+    evidence_weights: tuple[float, ...] = (0.062, -0.092, 0.253, -1.269, 0.0)  # reader.EVIDENCE_FEATURES order
+    evidence_bias: float = 0.155
+    abstain_evidence_below: float = 0.392  # abstain below this probability (false abstention .05 on dev)
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
     claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first
