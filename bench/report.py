@@ -116,7 +116,9 @@ def format_table(results: dict) -> str:
     warm, base = results["warm"], results["baseline"]
     for stat in ("p50_ms", "p95_ms"):
         row(f"warm ask {stat[:3]}", warm["ask"][stat], base["ask"].get(stat), " ms", 2)
-    for stage in ("query_encoding", "bm25", "dense_search", "fusion", "answer_selection"):
+    for stage in ("query_encoding", "bm25", "dense_search", "fusion", "answer_selection", "reading"):
+        if stage not in warm["ask_stages"]:  # no reader: no reading stage
+            continue
         row(
             f"&nbsp;&nbsp;ask stage {stage.replace('_', ' ')} (p50)",
             warm["ask_stages"][stage]["p50_ms"],

@@ -109,12 +109,15 @@ def task_warm(a: dict) -> dict:
     from askhist import Assistant
     from askhist.embedding import Encoder
     from askhist.index import load_index
+    from askhist.reader import load_reader
 
     started = time.perf_counter()
     index = load_index(Path(a["index"]))
     loaded_index = time.perf_counter()
     encoder = CountingEncoder(Encoder.load(a.get("model")))
-    assistant = Assistant(index, encoder, [Path(a["docs"])] if a.get("docs") else [])
+    loaded_encoder = time.perf_counter()
+    reader = load_reader(a.get("reader"))  # None: $ASKHIST_READER or the default; "off" there for none
+    assistant = Assistant(index, encoder, [Path(a["docs"])] if a.get("docs") else [], reader=reader)
     loaded = time.perf_counter()
     rss_after_load = rss_mb()
     questions, claims, source = load_questions(a.get("qa"))
@@ -126,6 +129,8 @@ def task_warm(a: dict) -> dict:
         "sentences": len(index.sentences),
         "load_index_seconds": round(loaded_index - started, 3),
         "load_model_seconds": round(loaded - loaded_index, 3),
+        "load_reader_seconds": round(loaded - loaded_encoder, 3),
+        "reader": reader.identity if reader is not None else None,
         "rss_after_load_mb": rss_after_load,
     }
     result.update(measure_queries(assistant, encoder, questions, claims, a["reps"], a.get("check_limit")))

@@ -58,6 +58,15 @@ def assistant(seed_index_dir, encoder):
     return Assistant(load_index(seed_index_dir), encoder, [SEEDS])
 
 
+@pytest.fixture(scope="session")
+def reading_assistant(assistant):
+    """The shipped system: the same index and model with the default reader."""
+    from askhist import Assistant
+    from askhist.reader import Reader
+
+    return Assistant(assistant.index, assistant.encoder, assistant.doc_dirs, assistant.settings, reader=Reader.load())
+
+
 @pytest.fixture
 def seeds_copy(tmp_path) -> Path:
     """A writable copy of the seed folder."""

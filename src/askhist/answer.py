@@ -18,6 +18,7 @@ import numpy as np
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
+from .reader import Reader, answerable_probability, combined_scores, evidence_features
 from .retrieval import CONTEXT_WEIGHT, Hit, Query, Retriever
 from .timing import Timings, stopwatch
 
@@ -77,6 +78,23 @@ class AnswerSettings:
     # otherwise (askhist.facts.conflict).
     claim_contradicted: float = 0.35  # dev: P .923 R .857 (0.30: P .80; 0.45: P 1.0 R .786)
     claim_contradiction_candidates: int = 3
+
+    # With a reader (askhist.reader), fitted on dev by bench/reader_answer/fit.py (README, "Choices"):
+    read_passages: int = 10  # passages whose statements are the reader's candidates
+    read_top: int = 3  # candidates read: the best by today's score (the rest cannot win)
+    # Combination: logistic(bias + w * reader logit + w' * today's score). Among the three best by today's
+    # score, a higher one is slightly worse (it often restates the question): hence w' < 0.
+    reader_weight: float = 0.245
+    reader_today_weight: float = -0.880
+    reader_bias: float = -1.191
+    read_followups: bool = False  # on dev the reader chose no better than today for follow-ups (.59 = .59)
+    read_previous_for_why: bool = False  # read why/how candidates with the sentence before them (dropped on dev)
+    evidence_weights: tuple[float, ...] = (0.062, -0.092, 0.253, -1.269, 0.0)  # reader.EVIDENCE_FEATURES order
+    evidence_bias: float = 0.155
+    abstain_evidence_below: float = 0.392  # abstain below this probability (false abstention .05 on dev)
+    promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
+    claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
+    claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first
 
     def feature_weights(self) -> np.ndarray:
         """The weight of each of ``FEATURE_NAMES``, in that order (penalties negative)."""
@@ -348,35 +366,70 @@ def answer_question(
     settings: AnswerSettings,
     top_k: int = 5,
     timings: Timings | None = None,
+    reader: Reader | None = None,
 ) -> Answer:
     """Retrieve passages for a query and answer with cited sentences (or abstain).
 
+    With a ``reader``, the best candidates by today's score are read by the
+    cross-encoder, which chooses the answer and decides abstention; without
+    (and for follow-ups, unless ``read_followups``), today's score does both.
     ``timings``, if given, gets the seconds of each stage added in (see
-    ``Retriever.search``, plus answer_selection).
+    ``Retriever.search``, plus answer_selection and reading).
     """
+    if query.context and not settings.read_followups:
+        reader = None
     with stopwatch(timings, "query_encoding"):
         vector = retriever.query_vector(query)
-    hits = retriever.search(query, k=max(top_k, settings.candidate_passages), vector=vector, timings=timings)
+    depth = settings.read_passages if reader is not None else settings.candidate_passages
+    hits = retriever.search(query, k=max(top_k, depth), vector=vector, timings=timings)
     with stopwatch(timings, "answer_selection"):
-        return _answer_from_hits(question, query, vector, hits, index, retriever, settings, top_k)
+        scored = score_candidates(query, vector, hits[:depth], index, retriever, settings)
+    if reader is None:
+        with stopwatch(timings, "answer_selection"):
+            abstained = should_abstain(scored.scores, settings.abstain_below)
+            chosen = [] if abstained else select_sentences(index, scored.candidates, scored.scores, settings)
+            return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k)
+    with stopwatch(timings, "reading"):
+        reading = read(query, scored, index, reader, settings)
+    with stopwatch(timings, "answer_selection"):
+        abstained = reading.probability < settings.abstain_evidence_below if reading.read else True
+        chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
+        if settings.promote_answer_passage and reading.read:
+            hits = promote(hits, index, reading.read[int(np.argmax(reading.combined))])
+        return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k)
 
 
-def _answer_from_hits(
-    question: str,
-    query: Query,
-    vector: np.ndarray,
-    hits: list[Hit],
-    index: Index,
-    retriever: Retriever,
-    settings: AnswerSettings,
-    top_k: int,
-) -> Answer:
-    """Score the sentences of the best passages and choose the answer."""
+@dataclass(frozen=True)
+class Scored:
+    """The candidate sentences of the top passages with today's score and word coverage."""
+
+    candidates: list[int]
+    scores: np.ndarray
+    lexical: np.ndarray
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of the best candidates: ``read`` are sentence ids,
+    ``logits`` the reader's, ``combined`` the probability each answers, and
+    ``probability`` that the best of them answers the question."""
+
+    read: list[int]
+    logits: np.ndarray
+    combined: np.ndarray
+    features: np.ndarray  # reader.EVIDENCE_FEATURES of the best read sentence
+    probability: float
+
+
+def score_candidates(
+    query: Query, vector: np.ndarray, hits: list[Hit], index: Index, retriever: Retriever, settings: AnswerSettings
+) -> Scored:
+    """Today's score of every statement of the given passages."""
     scorer = Scorer(index, retriever, settings)
     candidates: list[int] = []
     context: list[float] = []
     seen: set[int] = set()
-    for hit in hits[: settings.candidate_passages]:
+    for hit in hits:
         passage = index.passages[hit.passage]
         passage_cosine = float(index.passage_vectors.reconstruct(hit.passage) @ vector)
         for sid in range(passage.first_sentence, passage.last_sentence + 1):
@@ -384,12 +437,66 @@ def _answer_from_hits(
                 seen.add(sid)
                 candidates.append(sid)
                 context.append(passage_cosine)
-    scores = scorer.score(
+    features = scorer.features(
         candidates, vector, scorer.weighted_terms(query), np.array(context, dtype=np.float32), query.text
     )
-    abstained = should_abstain(scores, settings.abstain_below)
-    chosen = [] if abstained else select_sentences(index, candidates, scores, settings)
+    lexical = features[:, FEATURE_NAMES.index("lexical")] if len(candidates) else np.zeros(0)
+    return Scored(candidates, features @ settings.feature_weights(), lexical)
 
+
+def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: AnswerSettings) -> Reading:
+    """Read the ``read_top`` best candidates by today's score with the
+    cross-encoder and combine its logits with today's score."""
+    order = np.argsort(-scored.scores, kind="stable")[: settings.read_top]
+    read_ids = [scored.candidates[i] for i in order]
+    if not read_ids:
+        return Reading([], np.zeros(0), np.zeros(0), np.zeros(0), 0.0)
+    # A follow-up is read with the question it follows, as it was searched.
+    question = f"{query.context} {query.text}" if query.context else query.text
+    before = None
+    if settings.read_previous_for_why and _WHY_QUESTION.search(query.text):
+        follows = index.sentence_follows
+        before = [index.sentences[s - 1].text if follows[s] else None for s in read_ids]
+    logits = reader.score(question, [index.sentences[s].text for s in read_ids], before=before)
+    today = scored.scores[order]
+    combined = combined_scores(
+        logits, today, settings.reader_weight, settings.reader_today_weight, settings.reader_bias
+    )
+    best = int(np.argmax(combined))
+    features = evidence_features(
+        query.text,
+        logits,
+        best,
+        index.sentences[read_ids[best]].text,
+        float(scored.lexical[order[best]]),
+        float(today[best]),
+    )
+    probability = answerable_probability(features, settings.evidence_weights, settings.evidence_bias)
+    return Reading(read_ids, logits, combined, features, probability)
+
+
+def promote(hits: list[Hit], index: Index, sentence_id: int) -> list[Hit]:
+    """The passages with the one holding ``sentence_id`` moved first (MaxP from
+    the read sentences: the others keep their fused order)."""
+    sentence = index.sentences[sentence_id]
+    for position, hit in enumerate(hits):
+        p = index.passages[hit.passage]
+        if p.first_sentence <= sentence_id <= p.last_sentence and p.doc == sentence.doc:
+            return [hit, *hits[:position], *hits[position + 1 :]]
+    return hits
+
+
+def _answer(
+    question: str,
+    query: Query,
+    index: Index,
+    hits: list[Hit],
+    chosen: list[tuple[int, float]],
+    abstained: bool,
+    had_candidates: bool,
+    top_k: int,
+) -> Answer:
+    """The answer for the chosen sentences (none when abstaining)."""
     sentences = tuple(
         AnswerSentence(
             text=s.text,
@@ -411,7 +518,7 @@ def _answer_from_hits(
         abstained=abstained,
         sentences=sentences,
         passages=passages,
-        message=(NO_ANSWER if len(scores) else NO_STATEMENT) if abstained else "",
+        message=(NO_ANSWER if had_candidates else NO_STATEMENT) if abstained else "",
         context=query.context,
     )
 

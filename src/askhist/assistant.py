@@ -39,6 +39,7 @@ from .index import (
     remove_leftovers,
     stale_reasons,
 )
+from .reader import Reader, load_reader
 from .retrieval import Query, RetrievalSettings, Retriever
 from .text import clean_user_text
 from .timing import Timings
@@ -224,10 +225,14 @@ class Assistant:
         doc_dirs: Sequence[Path] = (),
         settings: Settings = Settings(),
         fingerprint: Fingerprint | None = None,
+        reader: Reader | None = None,
     ) -> None:
         """``fingerprint``: of the source files as they were when the index's
-        documents were read (taken before reading; now when not given)."""
+        documents were read (taken before reading; now when not given).
+        ``reader``: the cross-encoder (None: today's scorer chooses and
+        abstains alone)."""
         self.encoder = encoder
+        self.reader = reader  # None: today's scorer chooses and abstains alone
         self.doc_dirs = tuple(Path(d) for d in doc_dirs)
         self.settings = settings
         # Replaced as one tuple so a query never pairs an old index with a new retriever.
@@ -251,12 +256,16 @@ class Assistant:
         log: LogFn = lambda message: None,
         progress: ProgressFn | None = None,
         encoder=None,
+        reader: Reader | str | bool | None = None,
     ) -> Assistant:
-        """Read the documents, load (or build) the index and the model once.
+        """Read the documents, load (or build) the index and the models once.
 
         ``docs`` is a folder, or several (the first is the main collection;
         documents of the others are named ``<folder>/<file>``). An already
         loaded ``encoder`` may be passed to share it between assistants.
+        ``reader`` is the cross-encoder that reads the best candidates: None
+        for ``$ASKHIST_READER`` or the default ("off" there disables it),
+        ``False`` for none, a folder or model name, or a loaded ``Reader``.
         """
         from .embedding import Encoder, default_model, model_identity
 
@@ -273,7 +282,7 @@ class Assistant:
             return encoder_holder[0]
 
         index = open_index(documents, Path(index_dir), encoder_factory, model_identity(model), settings, log, progress)
-        return cls(index, encoder_factory(), doc_dirs, settings, fingerprint)
+        return cls(index, encoder_factory(), doc_dirs, settings, fingerprint, load_reader(reader))
 
     @property
     def index(self) -> Index:
@@ -296,7 +305,7 @@ class Assistant:
         answers included (:mod:`askhist.conversation`); the answer says
         what it was resolved to. ``timings``, if given, gets the seconds of
         each stage added in: query_encoding, bm25, dense_search, fusion,
-        answer_selection.
+        answer_selection and, with a reader, reading.
         """
         question, history, top_k = validate_request(question, history, top_k)
         self.ensure_fresh()
@@ -312,7 +321,9 @@ class Assistant:
         index, retriever = self._state
         reading = read(question, turns, self._names(index))
         query = Query(question, reading.context)
-        answer = answer_question(question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings)
+        answer = answer_question(
+            question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings, reader=self.reader
+        )
         return dataclasses.replace(
             answer,
             context=reading.follows,
@@ -355,12 +366,14 @@ class Assistant:
         """Which sources support a claim, each with its best sentence.
 
         ``timings``, if given, gets the seconds of query_encoding and
-        claim_scoring added in.
+        claim_scoring (reading included) added in, and reading alone.
         """
         claim = validate_text(claim, "claim")
         self.ensure_fresh()
         index, retriever = self._state
-        return check_claim(claim, index, retriever, self.settings.answer, timings=timings, names=self._names(index))
+        return check_claim(
+            claim, index, retriever, self.settings.answer, timings=timings, names=self._names(index), reader=self.reader
+        )
 
     def documents(self) -> list[DocumentInfo]:
         return list(self.index.documents.values())

@@ -18,6 +18,7 @@ from .answer import AnswerSettings, Scorer, location
 from .cleaning import MAIN
 from .facts import conflict
 from .index import Index
+from .reader import Reader
 from .retrieval import Query, Retriever
 from .timing import Timings, stopwatch
 
@@ -95,19 +96,22 @@ def check_claim(
     settings: AnswerSettings,
     timings: Timings | None = None,
     names: frozenset[str] = frozenset(),
+    reader: Reader | None = None,
 ) -> ClaimReport:
     """For every source, whether it supports the claim and its best sentence.
 
     Snippets of other essays listed inside a file are a source of their own
     (section "related"), never credited to the host essay. ``timings``, if
-    given, gets the seconds of query_encoding and claim_scoring added in.
+    given, gets the seconds of query_encoding and claim_scoring (and
+    reading, with a ``reader``) added in. The reader, if any, picks each
+    source's evidence among its best few sentences (``reader_pick``).
     ``names`` are the collection's people, for the "names someone else" rule.
     """
     query = Query(claim)
     with stopwatch(timings, "query_encoding"):
         vector = retriever.query_vector(query)
     with stopwatch(timings, "claim_scoring"):
-        return _claim_report(claim, query, vector, index, retriever, settings, names)
+        return _claim_report(claim, query, vector, index, retriever, settings, names, reader, timings)
 
 
 def _claim_report(
@@ -118,6 +122,8 @@ def _claim_report(
     retriever: Retriever,
     settings: AnswerSettings,
     names: frozenset[str],
+    reader: Reader | None = None,
+    timings: Timings | None = None,
 ) -> ClaimReport:
     """Score every sentence against the claim and judge each source by its best one."""
     scorer = Scorer(index, retriever, settings)
@@ -134,6 +140,7 @@ def _claim_report(
     all_scores = np.concatenate(every) if every else np.zeros(0)
     statement = index.statement_mask  # a title or a question is no evidence for a claim
     claim_numbers = set(NUMBER.findall(claim))
+    read_from = _reading_cutoff(all_scores, statement, index, settings) if reader is not None else np.inf
     results = []
     for doc_id, section, group in index.sentence_groups:
         sids = group[statement[group]]
@@ -141,8 +148,12 @@ def _claim_report(
             continue
         scores = all_scores[sids]
         ranked = np.argsort(-scores, kind="stable")[: settings.claim_contradiction_candidates]
-        best = int(sids[ranked[0]])
-        sentence, score = index.sentences[best], float(scores[ranked[0]])
+        position = int(ranked[0])
+        if reader is not None and scores[position] >= read_from:
+            with stopwatch(timings, "reading"):
+                position = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
+        best = int(sids[position])
+        sentence, score = index.sentences[best], float(scores[position])
         support, note = support_level(score, claim_numbers, sentence.text, settings)
         # The source's close sentences that state the claim's fact otherwise:
         # a different year, number, person, or a "not" (askhist.facts).
@@ -171,6 +182,28 @@ def _evidence(sentence) -> Evidence:
     return Evidence(
         sentence.text, sentence.start, sentence.end, location(sentence), sentence.section, sentence.paragraph
     )
+
+
+def _reading_cutoff(all_scores: np.ndarray, statement: np.ndarray, index: Index, settings: AnswerSettings) -> float:
+    """The lowest best-sentence score whose source the reader reads: sources
+    at least partly supporting the claim, at most ``claim_read_sources`` of
+    them (reads grow with the collection otherwise)."""
+    bests = sorted(
+        (float(all_scores[g[statement[g]]].max()) for _, _, g in index.sentence_groups if statement[g].any()),
+        reverse=True,
+    )
+    if not bests or settings.claim_read_sources < 1:
+        return np.inf
+    return max(settings.claim_partly, bests[min(len(bests), settings.claim_read_sources) - 1])
+
+
+def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, reader: Reader, top: int) -> int:
+    """The position (in ``sids``) of the source's evidence: of its ``top``
+    sentences by claim score, the one the reader finds answers the claim best
+    (a shared topic is not support; the cross-encoder reads both together)."""
+    order = np.argsort(-scores, kind="stable")[: max(1, top)]
+    logits = reader.score(claim, [index.sentences[int(sids[i])].text for i in order])
+    return int(order[int(np.argmax(logits))])
 
 
 def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:

@@ -189,3 +189,72 @@ def _predict_logits(cross_encoder, pairs: list[tuple[str, str]]) -> np.ndarray:
     # Raw logits, as from the ONNX model: CrossEncoder applies a sigmoid by default.
     scores = cross_encoder.predict(pairs, activation_fn=torch.nn.Identity(), convert_to_numpy=True)
     return np.asarray(scores, dtype=np.float32).reshape(-1)
+
+
+# How the answer stage uses the reader's logits (weights live in
+# answer.AnswerSettings, fitted on the dev questions by bench/reader_answer/fit.py).
+# The columns of ``evidence_features``, what says whether any read sentence answers:
+#   top         the reader's best logit
+#   margin      best logit less the second best (0 when only one sentence was read)
+#   uncovered   share of the question's word weight the chosen sentence lacks
+#   type_absent 1 when the question asks for a year or number and the chosen sentence gives none
+#   today       today's score (answer.Scorer) of the chosen sentence
+EVIDENCE_FEATURES = ("top", "margin", "uncovered", "type_absent", "today")
+
+
+def logistic(x: np.ndarray | float) -> np.ndarray:
+    """1 / (1 + e^-x), without overflow warnings for large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+
+
+def combined_scores(
+    logits: np.ndarray, today: np.ndarray, reader_weight: float, today_weight: float, bias: float
+) -> np.ndarray:
+    """Probability that each read sentence answers the question: a logistic
+    model of the reader's logit and today's score (weights fitted on dev)."""
+    if len(logits) != len(today):
+        raise ValueError(f"{len(logits)} reader logits for {len(today)} scores")
+    return logistic(bias + reader_weight * np.asarray(logits) + today_weight * np.asarray(today))
+
+
+def evidence_features(
+    question: str, logits: np.ndarray, best: int, best_text: str, best_lexical: float, best_today: float
+) -> np.ndarray:
+    """The ``EVIDENCE_FEATURES`` of a question whose chosen sentence is ``logits[best]``."""
+    from .facts import answer_kind, values
+
+    if not len(logits):
+        raise ValueError("no sentence was read")
+    ordered = np.sort(np.asarray(logits, dtype=np.float64))[::-1]
+    margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
+    kind = answer_kind(question)
+    type_absent = float(kind is not None and not any(v.kind == kind for v in values(best_text)))
+    columns = {
+        "top": float(logits[best]),
+        "margin": margin,
+        "uncovered": 1.0 - float(best_lexical),
+        "type_absent": type_absent,
+        "today": float(best_today),
+    }
+    return np.array([columns[name] for name in EVIDENCE_FEATURES], dtype=np.float64)
+
+
+def answerable_probability(features: np.ndarray, weights: Sequence[float], bias: float) -> float:
+    """Probability that the chosen sentence answers the question, from its
+    ``evidence_features`` (weights in ``EVIDENCE_FEATURES`` order)."""
+    if len(weights) != len(EVIDENCE_FEATURES):
+        raise ValueError(f"{len(weights)} evidence weights for {len(EVIDENCE_FEATURES)} features")
+    return float(logistic(bias + float(np.dot(features, weights))))
+
+
+def load_reader(choice) -> Reader | None:
+    """The reader for ``Assistant.load``: ``False`` (or ``$ASKHIST_READER`` set
+    to "off") for none, an already loaded ``Reader`` as it is, a folder or
+    model name, or None for the default."""
+    if choice is False:
+        return None
+    if isinstance(choice, Reader):
+        return choice
+    if choice is None and os.environ.get(READER_ENV, "").strip().lower() in ("off", "none", "0"):
+        return None
+    return Reader.load(choice)

@@ -104,3 +104,22 @@ def test_importing_askhist_and_its_cli_loads_no_onnxruntime():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_assistant_reads_its_candidates_and_times_the_reading(reading_assistant):
+    """The real reader in the answer: the answer is a read sentence, its
+    passage comes first, and the reading stage is timed."""
+    reading = reading_assistant
+    timings: dict[str, float] = {}
+    answer = reading.ask("When did Stalin become General Secretary?", timings=timings)
+    assert timings["reading"] > 0
+    assert not answer.abstained and "1922" in answer.sentences[0].text
+    best = answer.sentences[0]
+    assert answer.passages[0].start <= best.start and best.end <= answer.passages[0].end  # its passage first
+    report = reading.check("Stalin became General Secretary in 1922", timings=timings)
+    assert report.sources[0].support == "supported" and "1922" in report.sources[0].evidence.text
+
+
+def test_a_question_the_essays_do_not_answer_is_declined_by_the_evidence(reading_assistant):
+    answer = reading_assistant.ask("How old was Stalin when he became General Secretary?")  # no age given
+    assert answer.abstained and answer.passages

@@ -226,7 +226,8 @@ class CachedEncoder:
 def variant(assistant: Assistant, override: Override, encoder=None) -> Assistant:
     """The same index and model with other settings: no re-indexing."""
     settings = settings_with(assistant.settings, override)
-    return Assistant(assistant.index, encoder or assistant.encoder, assistant.doc_dirs, settings)
+    encoder = encoder or assistant.encoder
+    return Assistant(assistant.index, encoder, assistant.doc_dirs, settings, reader=assistant.reader)
 
 
 class _Collection:

@@ -1,0 +1,130 @@
+"""The reader stage in the answer, with a fake reader: which candidates are
+read, how logits and today's score combine, abstention from evidence, MaxP,
+and the claim check's evidence pick."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from askhist.answer import NO_ANSWER, AnswerSettings
+from askhist.assistant import Assistant, Settings
+from askhist.reader import (
+    EVIDENCE_FEATURES,
+    answerable_probability,
+    combined_scores,
+    evidence_features,
+    load_reader,
+    logistic,
+)
+
+pytestmark = pytest.mark.unit
+
+QUESTION = "Why did Trotsky lose the power struggle?"
+
+
+class FakeReader:
+    """Scores a sentence high when it holds ``word`` (or is ``exact``); records every pair it reads."""
+
+    def __init__(self, word: str = "", exact: str = "", high: float = 5.0, low: float = -5.0) -> None:
+        self.word, self.exact, self.high, self.low = word.lower(), exact, high, low
+        self.pairs: list[tuple[str, str]] = []
+
+    def _likes(self, sentence: str) -> bool:
+        return sentence == self.exact or bool(self.word and self.word in sentence.lower())
+
+    def score(self, question: str, sentences: Sequence[str], before=None, after=None) -> np.ndarray:
+        self.pairs.extend((question, s) for s in sentences)
+        return np.array([self.high if self._likes(s) else self.low for s in sentences])
+
+
+def _assistant(base: Assistant, reader, **answer) -> Assistant:
+    settings = Settings(answer=dataclasses.replace(AnswerSettings(), **answer))
+    return Assistant(base.index, base.encoder, base.doc_dirs, settings, reader=reader)
+
+
+def test_combined_scores_are_the_logistic_model_of_both_signals():
+    combined = combined_scores(np.array([2.0, -1.0]), np.array([0.5, 1.0]), 0.5, 2.0, -1.0)
+    np.testing.assert_allclose(combined, logistic(np.array([1.0, 0.5])))
+    with pytest.raises(ValueError, match="2 reader logits for 1 scores"):
+        combined_scores(np.array([1.0, 2.0]), np.array([1.0]), 1.0, 1.0, 0.0)
+
+
+def test_evidence_features_say_when_the_asked_year_is_missing():
+    logits = np.array([3.0, 1.0, 2.5])
+    with_year = evidence_features("When did Lenin die?", logits, 0, "Lenin died in 1924.", 0.8, 0.6)
+    without = evidence_features("When did Lenin die?", logits, 0, "Lenin died after a stroke.", 0.8, 0.6)
+    named = dict(zip(EVIDENCE_FEATURES, with_year))
+    assert named["top"] == 3.0 and named["margin"] == pytest.approx(0.5)
+    assert named["uncovered"] == pytest.approx(0.2) and named["today"] == pytest.approx(0.6)
+    assert named["type_absent"] == 0.0 and dict(zip(EVIDENCE_FEATURES, without))["type_absent"] == 1.0
+    assert evidence_features("Who led?", np.array([1.0]), 0, "Stalin.", 1.0, 0.0)[1] == 0.0  # no margin alone
+
+
+def test_answerable_probability_checks_the_number_of_weights():
+    features = np.array([2.0, 0.0, 0.0, 0.0, 0.0])
+    assert answerable_probability(features, (1.0, 0.0, 0.0, 0.0, 0.0), -2.0) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="2 evidence weights"):
+        answerable_probability(features, (1.0, 0.0), 0.0)
+
+
+def test_load_reader_false_or_off_means_no_reader(monkeypatch):
+    assert load_reader(False) is None
+    monkeypatch.setenv("ASKHIST_READER", "off")
+    assert load_reader(None) is None
+
+
+def test_the_reader_reads_only_the_best_candidates_by_todays_score(fake_assistant):
+    reader = FakeReader()
+    _assistant(fake_assistant, reader, read_top=3).ask(QUESTION)
+    assert len(reader.pairs) == 3
+
+
+def test_the_reader_changes_the_answer_and_moves_its_passage_first(fake_assistant):
+    today = _assistant(fake_assistant, None).ask(QUESTION)
+    listener = FakeReader()
+    _assistant(fake_assistant, listener, read_top=5).ask(QUESTION)  # reads what today ranks 1-5
+    target = [s for _, s in listener.pairs][-1]  # today's fifth: never today's answer
+    assert target != today.sentences[0].text
+    answer = _assistant(fake_assistant, FakeReader(exact=target), read_top=5).ask(QUESTION)
+    best = answer.sentences[0]
+    assert best.text == target
+    first = answer.passages[0]
+    assert first.doc == best.doc and first.start <= best.start and best.end <= first.end
+    assert (best.start, best.end) in first.highlights
+
+
+def test_abstains_on_weak_evidence_and_keeps_the_passages(fake_assistant):
+    only_top = {"evidence_weights": (1.0, 0.0, 0.0, 0.0, 0.0), "evidence_bias": 0.0, "abstain_evidence_below": 0.5}
+    answer = _assistant(fake_assistant, FakeReader(), **only_top).ask(QUESTION)  # logistic(-5) < .5
+    assert answer.abstained and answer.message == NO_ANSWER and answer.passages
+    confident = _assistant(fake_assistant, FakeReader("trotsky"), **only_top)
+    assert not confident.ask(QUESTION).abstained
+
+
+def test_the_claim_check_takes_each_sources_evidence_from_the_reader(fake_assistant):
+    claim = "Trotsky lost the power struggle to Stalin"
+    baseline = {s.doc: s for s in _assistant(fake_assistant, None).check(claim).sources}
+    reader = FakeReader("zzz-no-sentence-has-this")
+    _assistant(fake_assistant, reader, claim_read_top=2).check(claim)
+    read_sources = {s for _, s in reader.pairs}
+    assert reader.pairs and len(reader.pairs) <= 2 * len(baseline)
+    for s in baseline.values():
+        # A contradicted source's evidence is the sentence that contradicts (askhist.facts), not the best match.
+        if s.evidence is not None and s.support not in ("not found", "contradicted"):
+            assert s.evidence.text in read_sources  # today's best is among the read candidates
+
+
+def test_follow_ups_are_read_only_when_the_setting_asks(fake_assistant):
+    # The history is given as an earlier answer: nothing is answered (or read) again.
+    history = [fake_assistant.ask("Why did Trotsky lose the power struggle?")]
+    reader = FakeReader()
+    _assistant(fake_assistant, reader).ask("and what about Bukharin?", history=history)
+    assert reader.pairs == []
+    _assistant(fake_assistant, reader, read_followups=True).ask("and what about Bukharin?", history=history)
+    assert reader.pairs and all(
+        q.endswith("and what about Bukharin?") and q != "and what about Bukharin?" for q, _ in reader.pairs
+    )  # read with the question it follows
