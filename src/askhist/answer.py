@@ -18,7 +18,7 @@ import numpy as np
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
-from .reader import Reader, answerable_probability, combined_scores, evidence_features
+from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
 from .retrieval import CONTEXT_WEIGHT, Hit, Query, Retriever
 from .timing import Timings, stopwatch
 
@@ -92,6 +92,13 @@ class AnswerSettings:
     evidence_weights: tuple[float, ...] = (0.062, -0.092, 0.253, -1.269, 0.0)  # reader.EVIDENCE_FEATURES order
     evidence_bias: float = 0.155
     abstain_evidence_below: float = 0.392  # abstain below this probability (false abstention .05 on dev)
+    # ... or when this share of the question's word weight is in words the collection never uses and the
+    # reader's best logit is below abstain_unknown_logit (README, Choices).
+    # A sentence the reader is this sure of is quoted whatever the evidence model says: the model's
+    # margin weight is negative (fitted on dev), which declined the one answer of a one-document folder.
+    answer_above_logit: float = 8.0
+    abstain_unknown_share: float = 0.6  # dev: abstention .30 -> .40, false .029 -> .039
+    abstain_unknown_logit: float = -6.0
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
     claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first
@@ -392,7 +399,18 @@ def answer_question(
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
     with stopwatch(timings, "answer_selection"):
-        abstained = reading.probability < settings.abstain_evidence_below if reading.read else True
+        # The evidence model decides; a question much of whose words the
+        # collection never uses ("Who won the 1954 World Cup?") is declined
+        # too when the reader finds nothing that answers it either.
+        top = reading.features[EVIDENCE_FEATURES.index("top")] if reading.read else -np.inf
+        abstained = bool(
+            not reading.read
+            or (reading.probability < settings.abstain_evidence_below and top < settings.answer_above_logit)
+            or (
+                scored.unknown >= settings.abstain_unknown_share
+                and top < settings.abstain_unknown_logit
+            )
+        )
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
         if settings.promote_answer_passage and reading.read:
             hits = promote(hits, index, reading.read[int(np.argmax(reading.combined))])
@@ -406,6 +424,7 @@ class Scored:
     candidates: list[int]
     scores: np.ndarray
     lexical: np.ndarray
+    unknown: float = 0.0  # share of the question's word weight in words the collection never uses
 
 
 @dataclass(frozen=True)
@@ -441,7 +460,8 @@ def score_candidates(
         candidates, vector, scorer.weighted_terms(query), np.array(context, dtype=np.float32), query.text
     )
     lexical = features[:, FEATURE_NAMES.index("lexical")] if len(candidates) else np.zeros(0)
-    return Scored(candidates, features @ settings.feature_weights(), lexical)
+    unknown = float(features[0, FEATURE_NAMES.index("unknown")]) if len(candidates) else 0.0
+    return Scored(candidates, features @ settings.feature_weights(), lexical, unknown)
 
 
 def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: AnswerSettings) -> Reading:

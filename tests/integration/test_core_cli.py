@@ -72,13 +72,9 @@ def test_ask_human_output_quotes_and_cites(collection):
     assert "[1]" in result.stdout and "Sources:" in result.stdout and "paragraph" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression of the reader's abstention model (issue 10): an off-topic question is answered",
-)
 def test_batch_reads_stdin_and_answers_in_order(collection):
     questions = "Who delivered the oration at Lenin's funeral?\n\nWhat was the Lenin Enrolment?\n   \n"
-    questions += "Who won the 1954 World Cup?\n"
+    questions += "Who won the football World Cup in 1998?\n"
     result = run("ask", "--batch", "-", "--json", *_where(collection), stdin=questions)
     assert result.returncode == 1, result.stderr  # the blank lines
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -87,7 +83,7 @@ def test_batch_reads_stdin_and_answers_in_order(collection):
         "",
         "What was the Lenin Enrolment?",
         "   ",
-        "Who won the 1954 World Cup?",
+        "Who won the football World Cup in 1998?",
     ]
     assert ["error" in r for r in records] == [False, True, False, True, False]
     assert "empty" in records[1]["error"] and "empty" in records[3]["error"]
@@ -164,7 +160,7 @@ def test_check_json_lists_every_source(collection):
     docs = {s["doc"] for s in data["sources"]}
     assert docs == {p.name for p in SEEDS.glob("*.txt")}
     levels = [s["support"] for s in data["sources"]]
-    order = {"supported": 0, "partly supported": 1, "not found": 2}
+    order = {"supported": 0, "partly supported": 1, "contradicted": 2, "not found": 3}
     assert levels == sorted(levels, key=order.get)
     assert levels[0] == "supported"
     for s in data["sources"]:
@@ -208,11 +204,6 @@ def test_empty_folder_is_an_error(tmp_path):
     assert "no documents" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression of the reader's abstention model (issue 10): its margin weight is negative, "
-    "so the one sentence that answers in a one-document folder is declined",
-)
 def test_index_command_builds_a_users_own_folder(tmp_path, collection):
     docs = tmp_path / "mine"
     docs.mkdir()
