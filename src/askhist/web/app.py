@@ -324,7 +324,7 @@ def serve(args) -> int:
     # A first start builds the index in a child process: this one never holds torch (see README, Performance).
     assistant = load_assistant(args, build_in_child=True)
     access = "with the teacher key" if teacher_key else f"turned off (no --teacher-key or {TEACHER_KEY_ENV})"
-    log(f"{len(assistant.documents())} documents ready; adding documents: {access}; starting the web server ...")
+    log(f"{len(assistant.documents())} documents ready; starting the web server (adding documents: {access}) ...")
     demo = build_app(assistant, upload_dir, log=log, teacher_key=teacher_key, discarded=discarded)
     options = launch_options(uploads_enabled=bool(teacher_key))
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **options)
