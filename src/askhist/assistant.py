@@ -7,6 +7,11 @@
     report = assistant.check("Stalin became General Secretary in 1922")
 
 The command line and the web app are thin layers over this class.
+
+Why this module is over 400 lines: the API object is also where a request
+is checked before any work (``validate_request``), where the conversation's
+earlier turns become what a follow-up is read with, and where changed
+source files are noticed; each is small and needs the assistant's state.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@
 Questions go through ``assistant.ask`` (follow-ups with their history),
 claims through ``assistant.check``. Every record keeps what was returned, so
 the report can show what was retrieved instead of the gold evidence.
+
+Why this module is over 400 lines: the question and claim records, their
+summaries and the run that fills them change together whenever a metric is
+added; the metrics themselves live in :mod:`askhist.evaluation.metrics`.
 """
 
 from __future__ import annotations
