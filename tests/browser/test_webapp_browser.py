@@ -131,7 +131,7 @@ def test_claim_tab_lists_every_source_with_support_quote_and_citation(page):
     assert "1922" in first.locator(".doc-box mark").inner_text()
     assert "other people's essays" in page.inner_text("#claim-report .related-note")
     badges = set(page.locator("#claim-report .claim-source .badge").all_inner_texts())
-    assert badges <= {"Supported", "Partly supported", "Not found"}
+    assert badges <= {"Supported", "Partly supported", "Contradicted", "Not found"}
 
 
 def test_uploaded_document_answers_a_question_no_seed_answers(page, server, tmp_path):
