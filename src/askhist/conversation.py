@@ -110,11 +110,13 @@ def collection_names(sentences: Iterable[str], min_count: int = 2, capital_share
     """Names of the collection's people (and a few places): words that, in the
     middle of a sentence, are written with a capital at least
     ``capital_share`` of the time and mostly stand alone. A word mostly inside
-    a longer capitalised phrase ("General Secretary", "Red Army") names an
-    office or a body, not someone "he" can point to."""
+    a longer capitalised phrase ("General Secretary", "Red Army"), or often
+    after "the" ("the Politburo"), names an office or a body, not someone "he"
+    can point to or a claim can name instead of another person."""
     capital: Counter[str] = Counter()
     alone: Counter[str] = Counter()
     lower: Counter[str] = Counter()
+    after_the: Counter[str] = Counter()  # "the Politburo", "the Bolsheviks": a body, not a person
     for sentence in sentences:
         matches = list(_WORD.finditer(sentence))
         tokens = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in matches]
@@ -126,6 +128,8 @@ def collection_names(sentences: Iterable[str], min_count: int = 2, capital_share
                 capital[word] += 1
                 if not _joined(sentence, matches, i, i - 1) and not _joined(sentence, matches, i, i + 1):
                     alone[word] += 1
+                if tokens[i - 1].lower() == "the":
+                    after_the[word] += 1
             else:
                 lower[word.capitalize()] += 1
     return frozenset(
@@ -134,6 +138,7 @@ def collection_names(sentences: Iterable[str], min_count: int = 2, capital_share
         if n >= min_count
         and n / (n + lower[w]) >= capital_share
         and alone[w] * 2 >= n
+        and after_the[w] * 3 < n
         and w.lower() not in STOP_WORDS
         and w not in _CALENDAR
     )

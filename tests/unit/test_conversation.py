@@ -100,3 +100,14 @@ def test_collection_names_keep_people_and_drop_offices_and_common_words():
     names = collection_names(sentences)
     assert {"Stalin", "Trotsky"} <= names
     assert not names & {"General", "Secretary", "March", "The", "Then"}
+
+
+def test_bodies_after_the_are_not_people():
+    sentences = [
+        "Then the Politburo met and Stalin spoke.",
+        "Later the Politburo voted while Trotsky waited.",
+        "In 1922 Stalin won; Trotsky lost to Stalin.",
+        "Then Trotsky left.",
+    ]
+    names = collection_names(sentences)
+    assert {"Stalin", "Trotsky"} <= names and "Politburo" not in names
