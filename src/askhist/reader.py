@@ -131,6 +131,9 @@ class Reader:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
+        # No memory arena: one pair per run needs little, and an arena per
+        # answering thread kept growing the server under the load test.
+        options.enable_cpu_mem_arena = False
         options.inter_op_num_threads = 1
         try:
             session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])

@@ -25,7 +25,9 @@ if importlib.util.find_spec("askhist.web.app") is None:
 
 CLIENTS = 50
 DURATION = 10.0
-MAX_RSS_GROWTH_MB = 150  # allocator warm-up under 50 threads is tens of MB; a leak per request is far more
+# Warm-up under 50 threads: the allocator, and with the reader its tokenizer and
+# ONNX buffers (156-159 MB measured in this 10 s form); a leak per request is far more.
+MAX_RSS_GROWTH_MB = 200
 
 
 def _load_bench_module():
