@@ -179,7 +179,7 @@ class Disagreement:
 
     @property
     def summary(self) -> str:
-        """"The sources disagree: 1924 [2][3]; 1922 [1]." """
+        """The note that opens the answer: 'The sources disagree: 1924 [2][3]; 1922 [1].'"""
         sides = "; ".join(f"{s.value} " + "".join(f"[{c}]" for c in s.citations) for s in self.sides)
         return f"The sources disagree: {sides}."
 

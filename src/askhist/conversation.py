@@ -237,7 +237,8 @@ def _group(turn: Turn, known: set[str]) -> str:
 
 
 def _replace_pronoun(question: str, referent: str) -> str:
-    """"why did he lose?" → "why did Trotsky lose?"; "his" → "Trotsky's"."""
+    """Put the referent in place of the first pronoun: 'why did he lose?' →
+    'why did Trotsky lose?'; 'his' → "Trotsky's"."""
 
     def swap(match: re.Match) -> str:
         word = match.group().lower()
@@ -249,10 +250,10 @@ def _replace_pronoun(question: str, referent: str) -> str:
 
 
 def _complete_ellipsis(question: str, earlier: str, known: set[str]) -> str:
-    """"and in 1926?" after "What did Trotsky do in 1925?" → "What did Trotsky
-    do in 1926?"; "what about Bukharin?" after "Why did Trotsky lose?" →
-    "Why did Bukharin lose?". "" when nothing in the earlier question can be
-    swapped."""
+    """The earlier question with the ellipsis filled in: "and in 1926?" after
+    "What did Trotsky do in 1925?" → "What did Trotsky do in 1926?"; "what
+    about Bukharin?" after "Why did Trotsky lose?" → "Why did Bukharin
+    lose?". "" when nothing in the earlier question can be swapped."""
     new_years = _YEAR.findall(question)
     old_years = _YEAR.findall(earlier)
     if new_years and old_years:
