@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 QUESTION = "How did being General Secretary help Stalin?"
-CLAIM = "Stalin became General Secretary in 1922"
+CLAIM = "Lenin died in 1922"  # one source supports it, another contradicts it
 
 
 def free_port() -> int:
