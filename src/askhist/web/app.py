@@ -18,7 +18,7 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from ..assistant import Assistant, InputError
+from ..assistant import MAX_QUESTION_CHARS, Assistant, InputError
 from ..callbacks import LogFn
 from ..follow import follow
 from ..frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
@@ -192,7 +192,7 @@ def build_app(
                         placeholder="Type a question",
                         elem_id="question-box",
                         scale=6,
-                        max_length=2000,
+                        max_length=MAX_QUESTION_CHARS,
                         autofocus=True,
                     )
                     ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask-button")
@@ -222,7 +222,7 @@ def build_app(
                         placeholder="Paste a claim to check",
                         elem_id="claim-box",
                         scale=6,
-                        max_length=2000,
+                        max_length=MAX_QUESTION_CHARS,
                     )
                     check_button = gr.Button("Check", variant="primary", scale=1, min_width=90, elem_id="check-button")
                 gr.Examples([[c] for c in EXAMPLE_CLAIMS], inputs=[claim], label="Example claims")
