@@ -25,6 +25,7 @@ from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
+from .reasons import CAUSE, WHY_QUESTION, reason_follows
 from .retrieval import CONTEXT_WEIGHT, Hit, Query, Retriever
 from .timing import Timings, stopwatch
 
@@ -35,13 +36,6 @@ NO_STATEMENT = (
 )
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _WHEN_QUESTION = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bhow long\b", re.IGNORECASE)
-_WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
-# Generic causal cues only: words picked from the evaluation's answers would score the test set, not causes.
-_CAUSE = re.compile(
-    r"\b(?:because|since|due to|owing to|led to|leads? to|leading to|results?|resulted|as a result|reasons?|"
-    r"so that|therefore|thus|hence|caused|causes|consequently)\b",
-    re.IGNORECASE,
-)
 
 
 # The columns of ``Scorer.features``, one per way a sentence can answer a question:
@@ -105,6 +99,10 @@ class AnswerSettings:
     answer_above_logit: float = 8.0
     abstain_unknown_share: float = 0.6  # dev: abstention .30 -> .40, false .029 -> .039
     abstain_unknown_logit: float = -6.0
+    # A why/how answer whose sentence restates the question (covers this share of its word weight) and
+    # gives no cause runs on into the next sentence, where essays give the reason (askhist.reasons).
+    # Dev: why hit@1 .27 -> ..., overall ... (README, Choices). Above 1: never.
+    reason_min_coverage: float = 0.5
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
     claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first
@@ -131,7 +129,10 @@ class AnswerSettings:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One quoted sentence of an answer, with its citation number."""
+    """One quoted sentence of an answer, with its citation number. With
+    ``runs_on``, the quote is the sentence and the one after it (a why/how
+    question whose reason follows the sentence that restates it), and
+    ``text`` spans both, exactly as the file has them."""
 
     text: str
     doc: str
@@ -143,6 +144,7 @@ class AnswerSentence:
     score: float
     section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
     paragraph: int  # 1-based paragraph number within the document
+    runs_on: bool = False  # the quote includes the next sentence, which gives the reason
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,7 @@ def _sentence_dict(s: AnswerSentence) -> dict:
         "score": round(s.score, 6),
         "section": s.section,
         "paragraph": s.paragraph,
+        "runs_on": s.runs_on,
     }
 
 
@@ -306,7 +309,7 @@ class Scorer:
         vocabulary = self.index.bm25.vocabulary
         unknown = sum(w for t, w in terms.items() if t not in vocabulary) / total
         sentences = self.index.sentences
-        cue = _YEAR if _WHEN_QUESTION.search(question) else _CAUSE if _WHY_QUESTION.search(question) else None
+        cue = _YEAR if _WHEN_QUESTION.search(question) else CAUSE if WHY_QUESTION.search(question) else None
         answer_type = np.zeros(n) if cue is None else [float(bool(cue.search(sentences[i].text))) for i in ids]
         novelty = (sizes - shared) / np.maximum(1, sizes)
         follows = self.index.sentence_follows[ids]  # the previous sentence is in the same section
@@ -401,7 +404,8 @@ def answer_question(
         with stopwatch(timings, "answer_selection"):
             abstained = should_abstain(scored.scores, settings.abstain_below)
             chosen = [] if abstained else select_sentences(index, scored.candidates, scored.scores, settings)
-            return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k)
+            runs_on = reason_after(query.text, chosen, scored, index, settings)
+            return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, runs_on)
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
     with stopwatch(timings, "answer_selection"):
@@ -420,7 +424,8 @@ def answer_question(
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
         if settings.promote_answer_passage and reading.read:
             hits = promote(hits, index, reading.read[int(np.argmax(reading.combined))])
-        return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k)
+        runs_on = reason_after(query.text, chosen, scored, index, settings)
+        return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, runs_on)
 
 
 @dataclass(frozen=True)
@@ -480,7 +485,7 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
     # A follow-up is read with the question it follows, as it was searched.
     question = f"{query.context} {query.text}" if query.context else query.text
     before = None
-    if settings.read_previous_for_why and _WHY_QUESTION.search(query.text):
+    if settings.read_previous_for_why and WHY_QUESTION.search(query.text):
         follows = index.sentence_follows
         before = [index.sentences[s - 1].text if follows[s] else None for s in read_ids]
     logits = reader.score(question, [index.sentences[s].text for s in read_ids], before=before)
@@ -499,6 +504,26 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
     )
     probability = answerable_probability(features, settings.evidence_weights, settings.evidence_bias)
     return Reading(read_ids, logits, combined, features, probability)
+
+
+def reason_after(
+    question: str, chosen: list[tuple[int, float]], scored: Scored, index: Index, settings: AnswerSettings
+) -> int | None:
+    """The sentence after the best chosen one when it likely gives the reason
+    a why/how question asks for (:func:`askhist.reasons.reason_follows`):
+    the next statement of the same section. None otherwise."""
+    if not chosen:
+        return None
+    best = chosen[0][0]
+    following = best + 1
+    if following >= len(index.sentences) or not index.sentence_follows[following]:
+        return None
+    if not is_statement(index.sentences[following]):
+        return None
+    coverage = float(scored.lexical[scored.candidates.index(best)])
+    if reason_follows(question, index.sentences[best].text, coverage, settings.reason_min_coverage):
+        return following
+    return None
 
 
 def promote(hits: list[Hit], index: Index, sentence_id: int) -> list[Hit]:
@@ -521,23 +546,32 @@ def _answer(
     abstained: bool,
     had_candidates: bool,
     top_k: int,
+    runs_on: int | None = None,
 ) -> Answer:
-    """The answer for the chosen sentences (none when abstaining)."""
-    sentences = tuple(
-        AnswerSentence(
-            text=s.text,
-            doc=s.doc,
-            title=index.documents[s.doc].title,
-            start=s.start,
-            end=s.end,
-            citation=number,
-            location=location(s),
-            score=score,
-            section=s.section,
-            paragraph=s.paragraph,
+    """The answer for the chosen sentences (none when abstaining); with
+    ``runs_on``, the first quote runs on through that sentence."""
+    if runs_on is not None:
+        chosen = [chosen[0], *(c for c in chosen[1:] if c[0] != runs_on)]
+    sentences = []
+    for number, (sid, score) in enumerate(chosen, start=1):
+        s = index.sentences[sid]
+        end = index.sentences[runs_on].end if number == 1 and runs_on is not None else s.end
+        sentences.append(
+            AnswerSentence(
+                text=index.documents[s.doc].text[s.start : end],
+                doc=s.doc,
+                title=index.documents[s.doc].title,
+                start=s.start,
+                end=end,
+                citation=number,
+                location=location(s),
+                score=score,
+                section=s.section,
+                paragraph=s.paragraph,
+                runs_on=end != s.end,
+            )
         )
-        for number, (s, score) in enumerate(((index.sentences[sid], score) for sid, score in chosen), start=1)
-    )
+    sentences = tuple(sentences)
     passages = tuple(_passage_result(index, hit, sentences) for hit in hits[:top_k])
     return Answer(
         question=question,

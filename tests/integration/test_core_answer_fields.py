@@ -24,7 +24,7 @@ CLAIMS = ("Stalin became General Secretary in 1922", "Trotsky missed Lenin's fun
 def chunks(assistant):
     """The index's sentences and passages by (document, start, end)."""
     index = assistant.index
-    return {(s.doc, s.start, s.end): s for s in index.sentences}, {(p.doc, p.start, p.end): p for p in index.passages}
+    return {(s.doc, s.start): s for s in index.sentences}, {(p.doc, p.start, p.end): p for p in index.passages}
 
 
 def test_answer_sentences_and_passages_carry_the_chunkers_section_and_paragraph(assistant, chunks):
@@ -35,7 +35,10 @@ def test_answer_sentences_and_passages_carry_the_chunkers_section_and_paragraph(
         for s in answer.sentences:
             text = assistant.document(s.doc).text
             assert text[s.start : s.end] == s.text
-            chunk = sentences[(s.doc, s.start, s.end)]
+            chunk = sentences[(s.doc, s.start)]
+            # A quote is one sentence, or (runs_on) that sentence and the next one of its section.
+            following = [n for n in assistant.index.sentences if n.doc == s.doc and n.start > chunk.start]
+            assert s.end == (min(following, key=lambda n: n.start).end if s.runs_on else chunk.end)
             assert (s.section, s.paragraph) == (chunk.section, chunk.paragraph)
             assert s.location == location(chunk)
             seen_sections.add(s.section)
@@ -68,7 +71,8 @@ def test_claim_evidence_carries_the_chunkers_section_and_paragraph(assistant, ch
             if evidence is None:
                 continue
             assert assistant.document(source.doc).text[evidence.start : evidence.end] == evidence.text
-            chunk = sentences[(source.doc, evidence.start, evidence.end)]
+            chunk = sentences[(source.doc, evidence.start)]
+            assert evidence.end == chunk.end
             assert (evidence.section, evidence.paragraph) == (chunk.section, chunk.paragraph)
             assert (source.section == MAIN) == (evidence.section == MAIN)
             assert (data["evidence"]["section"], data["evidence"]["paragraph"]) == (chunk.section, chunk.paragraph)

@@ -1,0 +1,46 @@
+"""Why and how questions: what asks for a reason, what gives one, and when
+the reason is in the sentence after the one that matches the question.
+
+Essays state a point and then explain it: "Trotsky continues to dig his grave
+by launching attacks on the party bureaucracy. His criticism was none too
+popular with the party members..." The first sentence matches "Why did
+launching attacks on the party bureaucracy dig Trotsky's grave?" best (it
+restates it); the second answers it. On the dev questions, half of the "why"
+and "how" questions were answered by the sentence right after the quoted one
+(README, "Choices"). Pure functions on text: the answer stage decides with
+them whether to quote the next sentence too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .facts import answer_kind
+
+# "how" includes "how many"/"how long", which ask for a value: see ``asks_for_reason``.
+WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
+# Generic causal cues only: words picked from the evaluation's answers would score the test set, not causes.
+CAUSE = re.compile(
+    r"\b(?:because|since|due to|owing to|led to|leads? to|leading to|results?|resulted|as a result|reasons?|"
+    r"so that|therefore|thus|hence|caused|causes|consequently)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_reason(question: str) -> bool:
+    """A "why"/"how" question that asks for a reason or a way, not a value
+    ("how many", "how long" and "when" ask for values)."""
+    return bool(WHY_QUESTION.search(question)) and answer_kind(question) is None
+
+
+def gives_reason(sentence: str) -> bool:
+    """The sentence states a cause itself ("because", "led to", "thus"...)."""
+    return bool(CAUSE.search(sentence))
+
+
+def reason_follows(question: str, sentence: str, coverage: float, min_coverage: float) -> bool:
+    """Whether the reason a question asks for is likely in the sentence after
+    ``sentence``: the question asks why or how, the sentence restates it
+    (covers at least ``min_coverage`` of the question's word weight) and
+    gives no cause of its own."""
+    return coverage >= min_coverage and asks_for_reason(question) and not gives_reason(sentence)

@@ -1,0 +1,88 @@
+"""Why/how answers whose reason is in the next sentence: the rule in
+askhist.reasons, and the answer's quote running on into that sentence with
+exact offsets."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from askhist.answer import AnswerSettings
+from askhist.assistant import Assistant, Settings
+from askhist.reasons import asks_for_reason, gives_reason, reason_follows
+
+from .conftest import build_fake_assistant
+
+pytestmark = pytest.mark.unit
+
+ESSAY = (
+    "The Fall of Trotsky\n\n"
+    "Trotsky was a gifted speaker and organiser of the Red Army in the civil war.\n\n"
+    "Trotsky continued to dig his grave by launching attacks on the party bureaucracy. "
+    "His criticism was none too popular with the party members and he was isolated.\n\n"
+    "Stalin stayed quiet while his allies fought in public for him.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Why did Trotsky lose?", True),
+        ("How did Stalin win?", True),
+        ("What were the reasons for his fall?", True),
+        ("How many members joined?", False),  # asks for a number
+        ("How long did the NEP last?", False),
+        ("When did Lenin die?", False),
+        ("Who was Bukharin?", False),
+    ],
+)
+def test_what_asks_for_a_reason(question, asks):
+    assert asks_for_reason(question) is asks
+
+
+def test_a_sentence_that_restates_the_question_and_gives_no_cause_lets_the_reason_follow():
+    question = "Why did attacks on the party bureaucracy dig Trotsky's grave?"
+    restating = "Trotsky continued to dig his grave by launching attacks on the party bureaucracy."
+    assert reason_follows(question, restating, coverage=0.9, min_coverage=0.5)
+    assert not reason_follows(question, restating, coverage=0.3, min_coverage=0.5)  # does not restate it
+    assert not reason_follows("When did Trotsky fall?", restating, coverage=0.9, min_coverage=0.5)
+    because = "Trotsky dug his grave because he attacked the bureaucracy."
+    assert gives_reason(because) and not reason_follows(question, because, coverage=0.9, min_coverage=0.5)
+
+
+@pytest.fixture(scope="module")
+def trotsky(tmp_path_factory) -> Assistant:
+    docs = tmp_path_factory.mktemp("docs")
+    (docs / "trotsky.txt").write_text(ESSAY, encoding="utf-8")
+    return build_fake_assistant(docs, tmp_path_factory.mktemp("index"))
+
+
+def _with(base: Assistant, **answer) -> Assistant:
+    settings = Settings(answer=dataclasses.replace(AnswerSettings(), **answer))
+    return Assistant(base.index, base.encoder, base.doc_dirs, settings)
+
+
+def test_the_quote_runs_on_into_the_reason_with_exact_offsets(trotsky):
+    answer = trotsky.ask("Why did launching attacks on the party bureaucracy dig Trotsky's grave?")
+    first = answer.sentences[0]
+    assert first.runs_on
+    assert first.text.startswith("Trotsky continued to dig his grave")
+    assert first.text.endswith("he was isolated.")
+    assert ESSAY[first.start : first.end] == first.text
+    assert answer.to_dict()["sentences"][0]["runs_on"] is True
+    # The next sentence is not quoted a second time.
+    assert all("none too popular" not in s.text for s in answer.sentences[1:])
+
+
+def test_no_run_on_for_other_questions_or_when_turned_off(trotsky):
+    assert not trotsky.ask("Who organised the Red Army in the civil war?").sentences[0].runs_on
+    off = _with(trotsky, reason_min_coverage=2.0)
+    first = off.ask("Why did launching attacks on the party bureaucracy dig Trotsky's grave?").sentences[0]
+    assert not first.runs_on and first.text.endswith("party bureaucracy.")
+
+
+def test_the_last_sentence_of_a_section_does_not_run_on(trotsky):
+    answer = trotsky.ask("Why did Stalin stay quiet while his allies fought in public for him?")
+    assert answer.sentences[0].text == "Stalin stayed quiet while his allies fought in public for him."
+    assert not answer.sentences[0].runs_on
