@@ -236,9 +236,11 @@ def _group(turn: Turn, known: set[str]) -> str:
     return " and ".join(people) if len(new) >= 1 and len(people) >= 2 else ""
 
 
-def _replace_pronoun(question: str, referent: str) -> str:
-    """Put the referent in place of the first pronoun: 'why did he lose?' →
-    'why did Trotsky lose?'; 'his' → "Trotsky's"."""
+def _replace_pronoun(question: str, referent: str, pronouns: frozenset[str]) -> str:
+    """Put the referent in place of the first of ``pronouns``: 'why did he
+    lose?' → 'why did Trotsky lose?'; 'his' → "Trotsky's". Only pronouns of
+    the referent's kind: in "why were they loyal to him?" a person replaces
+    "him", not "they"."""
 
     def swap(match: re.Match) -> str:
         word = match.group().lower()
@@ -246,7 +248,8 @@ def _replace_pronoun(question: str, referent: str) -> str:
             return referent + "'s"
         return referent
 
-    return re.sub(r"\b(?:he|him|his|she|her|hers|they|them|their|theirs)\b", swap, question, count=1, flags=re.I)
+    alternatives = "|".join(sorted(pronouns))
+    return re.sub(rf"\b(?:{alternatives})\b", swap, question, count=1, flags=re.I)
 
 
 def _complete_ellipsis(question: str, earlier: str, known: set[str]) -> str:
@@ -279,9 +282,9 @@ def read(question: str, turns: Sequence[Turn], known: Iterable[str] = ()) -> Rea
     group = _group(last, known) if lowered & _GROUP else ""
     if lowered & _PERSONAL and people:
         referent = people[0]
-        resolved = _replace_pronoun(question, referent)
+        resolved = _replace_pronoun(question, referent, _PERSONAL)
     elif group:
-        referent, resolved = group, _replace_pronoun(question, group)
+        referent, resolved = group, _replace_pronoun(question, group, _GROUP)
     elif "continues" in reason or "no subject" in reason:
         completed = _complete_ellipsis(question, last.resolved, known)
         if completed:

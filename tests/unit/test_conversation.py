@@ -71,6 +71,13 @@ def test_possessive_pronoun_becomes_a_possessive_name():
     assert read("What was his power base?", turns, NAMES).resolved == "What was Trotsky's power base?"
 
 
+def test_a_person_replaces_a_personal_pronoun_not_an_earlier_they():
+    turns = [Turn("Why did Stalin launch the Lenin Enrolment?", "Stalin wanted loyal members.")]
+    reading = read("why were they so loyal to him?", turns, NAMES)
+    assert reading.referent == "Stalin"
+    assert reading.resolved == "why were they so loyal to Stalin?"
+
+
 def test_ellipsis_swaps_the_year_or_the_name_of_the_earlier_question():
     turns = [Turn("What did Trotsky do in 1925?", "")]
     assert read("And in 1926?", turns, NAMES).resolved == "What did Trotsky do in 1926?"
