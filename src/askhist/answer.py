@@ -101,8 +101,12 @@ class AnswerSettings:
     abstain_unknown_logit: float = -6.0
     # A why/how answer whose sentence restates the question (covers this share of its word weight) and
     # gives no cause runs on into the next sentence, where essays give the reason (askhist.reasons).
-    # Dev: why hit@1 .27 -> ..., overall ... (README, Choices). Above 1: never.
+    # Dev: why hit@1 .27 -> .68, all .51 -> .61; 10 of its 12 run-ons bring the answer (0.3: why .77, but 7
+    # of 19 run-ons needless). README, Choices. Above 1: never.
     reason_min_coverage: float = 0.5
+    # ... unless the reader scores the two sentences together below the first alone by more than this: a
+    # next sentence about something else. Ties run on: the int8 logits move by about 0.1 with padding alone.
+    reason_read_tolerance: float = 0.1
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
     claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first
@@ -392,6 +396,7 @@ def answer_question(
     ``timings``, if given, gets the seconds of each stage added in (see
     ``Retriever.search``, plus answer_selection and reading).
     """
+    checker = reader  # reads a why/how quote with its next sentence, follow-ups too (``reason_after``)
     if query.context and not settings.read_followups:
         reader = None
     with stopwatch(timings, "query_encoding"):
@@ -404,7 +409,7 @@ def answer_question(
         with stopwatch(timings, "answer_selection"):
             abstained = should_abstain(scored.scores, settings.abstain_below)
             chosen = [] if abstained else select_sentences(index, scored.candidates, scored.scores, settings)
-            runs_on = reason_after(query.text, chosen, scored, index, settings)
+            runs_on = reason_after(query, chosen, scored, index, settings, checker)
             return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, runs_on)
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
@@ -424,7 +429,8 @@ def answer_question(
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
         if settings.promote_answer_passage and reading.read:
             hits = promote(hits, index, reading.read[int(np.argmax(reading.combined))])
-        runs_on = reason_after(query.text, chosen, scored, index, settings)
+        with stopwatch(timings, "reading"):
+            runs_on = reason_after(query, chosen, scored, index, settings, checker)
         return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, runs_on)
 
 
@@ -507,11 +513,20 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
 
 
 def reason_after(
-    question: str, chosen: list[tuple[int, float]], scored: Scored, index: Index, settings: AnswerSettings
+    query: Query,
+    chosen: list[tuple[int, float]],
+    scored: Scored,
+    index: Index,
+    settings: AnswerSettings,
+    reader: Reader | None = None,
 ) -> int | None:
     """The sentence after the best chosen one when it likely gives the reason
-    a why/how question asks for (:func:`askhist.reasons.reason_follows`):
-    the next statement of the same section. None otherwise."""
+    a why/how question asks for: the best one restates the question
+    (:func:`askhist.reasons.reason_follows`), the next statement is in the
+    same section, and the reader, if any, scores the two together above the
+    first alone ("How did being General Secretary help Stalin?" is answered
+    by its first sentence; the next one is about something else). None
+    otherwise."""
     if not chosen:
         return None
     best = chosen[0][0]
@@ -520,10 +535,17 @@ def reason_after(
         return None
     if not is_statement(index.sentences[following]):
         return None
+    first = index.sentences[best]
     coverage = float(scored.lexical[scored.candidates.index(best)])
-    if reason_follows(question, index.sentences[best].text, coverage, settings.reason_min_coverage):
-        return following
-    return None
+    if not reason_follows(query.text, first.text, coverage, settings.reason_min_coverage):
+        return None
+    if reader is not None:
+        question = f"{query.context} {query.text}" if query.context else query.text
+        both = index.documents[first.doc].text[first.start : index.sentences[following].end]
+        alone, together = reader.score(question, [first.text, both])
+        if together < alone - settings.reason_read_tolerance:
+            return None
+    return following
 
 
 def promote(hits: list[Hit], index: Index, sentence_id: int) -> list[Hit]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from askhist.answer import AnswerSettings
@@ -58,9 +59,20 @@ def trotsky(tmp_path_factory) -> Assistant:
     return build_fake_assistant(docs, tmp_path_factory.mktemp("index"))
 
 
-def _with(base: Assistant, **answer) -> Assistant:
+def _with(base: Assistant, reader=None, **answer) -> Assistant:
     settings = Settings(answer=dataclasses.replace(AnswerSettings(), **answer))
-    return Assistant(base.index, base.encoder, base.doc_dirs, settings)
+    return Assistant(base.index, base.encoder, base.doc_dirs, settings, reader=reader)
+
+
+class WordReader:
+    """A fake reader: a high logit for a text holding the grave sentence,
+    plus ``bonus`` when it also holds ``word``."""
+
+    def __init__(self, word: str, bonus: float) -> None:
+        self.word, self.bonus = word, bonus
+
+    def score(self, question, sentences, before=None, after=None) -> np.ndarray:
+        return np.array([(9.0 if "grave" in s else -9.0) + (self.bonus if self.word in s else 0.0) for s in sentences])
 
 
 def test_the_quote_runs_on_into_the_reason_with_exact_offsets(trotsky):
@@ -86,3 +98,13 @@ def test_the_last_sentence_of_a_section_does_not_run_on(trotsky):
     answer = trotsky.ask("Why did Stalin stay quiet while his allies fought in public for him?")
     assert answer.sentences[0].text == "Stalin stayed quiet while his allies fought in public for him."
     assert not answer.sentences[0].runs_on
+
+
+@pytest.mark.parametrize(("bonus", "runs_on"), [(1.0, True), (-0.05, True), (-1.0, False)])
+def test_the_reader_vetoes_a_next_sentence_that_reads_worse(trotsky, bonus, runs_on):
+    # The pair holds "isolated": a bonus means the next sentence helps; a loss
+    # beyond the int8 noise tolerance (0.1) means it is about something else.
+    reader = _with(trotsky, reader=WordReader("isolated", bonus))
+    answer = reader.ask("Why did launching attacks on the party bureaucracy dig Trotsky's grave?")
+    assert answer.sentences[0].text.startswith("Trotsky continued to dig his grave")
+    assert answer.sentences[0].runs_on is runs_on
