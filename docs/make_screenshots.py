@@ -1,4 +1,4 @@
-"""Take the README's screenshots of the web app: docs/screenshots/chat.png, claim.png and claim-phone.png.
+"""Take the README's screenshots of the web app: docs/screenshots/chat.png, chat-phone.png, claim.png and claim-phone.png.
 
     .venv/bin/python docs/make_screenshots.py [--index index]
 
@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-QUESTION = "How did being General Secretary help Stalin?"
+QUESTION = "How did Stalin use the Lenin Enrolment?"  # its quote runs on into the sentence that answers it
 CLAIM = "Lenin died in 1922"  # one source supports it, another contradicts it
 
 
@@ -89,6 +89,15 @@ def shoot(url: str) -> None:
         phone = browser.new_page(viewport={"width": 400, "height": 860}, device_scale_factor=1)
         phone.goto(url)
         phone.wait_for_selector("#chat-log .intro")
+        phone.fill("#question-box textarea", QUESTION)
+        phone.click("#ask-button")
+        phone.wait_for_selector("#chat-log a.cite")
+        phone.locator("#chat-log .quote").first.scroll_into_view_if_needed()
+        phone.evaluate("window.scrollBy(0, -160)")
+        phone.screenshot(path=str(OUT / "chat-phone.png"))
+
+        phone.goto(url)
+        phone.wait_for_selector("#chat-log .intro")
         phone.get_by_role("tab", name="Check a claim").click()
         phone.fill("#claim-box textarea", CLAIM)
         phone.click("#check-button")
@@ -122,7 +131,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
         shutil.rmtree(data, ignore_errors=True)
-    print(f"wrote {OUT / 'chat.png'}, {OUT / 'claim.png'} and {OUT / 'claim-phone.png'}")
+    print(f"wrote {OUT / 'chat.png'}, {OUT / 'chat-phone.png'}, {OUT / 'claim.png'} and {OUT / 'claim-phone.png'}")
     return 0
 
 
