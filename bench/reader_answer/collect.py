@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import sys
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from askhist import Assistant
 from askhist.answer import score_candidates
 from askhist.evaluation.metrics import is_hit, quote_spans
 from askhist.evaluation.qa import document_texts, load_qa
-from askhist.retrieval import Retriever, make_query
+from askhist.reasons import WHY_QUESTION
+from askhist.retrieval import Query, Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "data" / "reader_answer"
@@ -32,15 +32,13 @@ DATASETS = {
 }
 SQUAD_SAMPLE = (300, 150)  # answerable, unanswerable questions read (CPU budget)
 READ = 10
-# The answer stage's why/how cue (answer.read_previous_for_why).
-_WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
 
 
 def collect_item(assistant: Assistant, item, texts: dict[str, str]) -> dict:
     index, reader = assistant.index, assistant.reader
     settings = assistant.settings.answer
     retriever = Retriever(index, assistant.encoder, assistant.settings.retrieval)
-    query = make_query(item.question, list(item.history))
+    query = Query(item.question, "")
     vector = retriever.query_vector(query)
     hits = retriever.search(query, k=10, vector=vector)
     quotes = [(q.doc, quote_spans(texts[q.doc], q.quote)) for q in item.evidence]
@@ -57,7 +55,7 @@ def collect_item(assistant: Assistant, item, texts: dict[str, str]) -> dict:
             s = index.sentences[sid]
             if sid not in logits:
                 logits[sid] = float(reader.score(question, [s.text])[0])
-                if _WHY_QUESTION.search(query.text):
+                if WHY_QUESTION.search(query.text):
                     before = index.sentences[sid - 1].text if index.sentence_follows[sid] else None
                     previous[sid] = float(reader.score(question, [s.text], before=[before])[0])
             rows.append(
@@ -100,7 +98,9 @@ def collect_item(assistant: Assistant, item, texts: dict[str, str]) -> dict:
 def main() -> None:
     name = sys.argv[1]
     docs, index_dir, qa = DATASETS[name]
-    items = [i for i in load_qa(qa) if not i.is_claim]
+    # Questions that stand alone: follow-ups are answered by today's score (``read_followups`` = False), and how
+    # one is read in its conversation is askhist.conversation's, measured by ``askhist eval``.
+    items = [i for i in load_qa(qa) if not i.is_claim and not i.history]
     if name == "squad":
         rng = random.Random(0)
         answerable = [i for i in items if i.answerable]
