@@ -204,3 +204,75 @@ def test_a_finished_upload_leaves_no_journal(school):
     assert not (uploads / JOURNAL).exists()
     assert recover_interrupted(uploads) == []
     assert (uploads / "Official history textbook.txt").exists()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_too_many_wrong_keys_from_one_client_are_refused_for_a_while():
+    from askhist.web.attempts import KeyAttempts
+
+    clock = Clock()
+    attempts = KeyAttempts(limit=3, window=600, clock=clock)
+    for _ in range(3):
+        with pytest.raises(UploadError, match="the teacher key is wrong"):
+            handlers.check_key("guess", KEY, attempts, "10.0.0.7")
+    # Now even the right key is refused from that client, with how long to wait...
+    with pytest.raises(UploadError, match="too many wrong teacher keys from this device; try again in 10 minutes"):
+        handlers.check_key(KEY, KEY, attempts, "10.0.0.7")
+    handlers.check_key(KEY, KEY, attempts, "10.0.0.8")  # ... while other clients are not affected.
+    clock.now += 541
+    with pytest.raises(UploadError, match="try again in 1 minute;"):
+        handlers.check_key(KEY, KEY, attempts, "10.0.0.7")
+    clock.now += 60  # the first wrong key is now out of the window
+    handlers.check_key(KEY, KEY, attempts, "10.0.0.7")
+    # The right key forgave the earlier mistakes: three more are needed to be refused again.
+    for _ in range(2):
+        with pytest.raises(UploadError, match="the teacher key is wrong"):
+            handlers.check_key("guess", KEY, attempts, "10.0.0.7")
+    handlers.check_key(KEY, KEY, attempts, "10.0.0.7")
+
+
+def test_an_empty_key_or_uploads_turned_off_are_not_counted_as_guesses():
+    from askhist.web.attempts import KeyAttempts
+
+    attempts = KeyAttempts(limit=1, window=600, clock=Clock())
+    for _ in range(3):
+        with pytest.raises(UploadError, match="type the teacher key"):
+            handlers.check_key("", KEY, attempts, "c")
+        with pytest.raises(UploadError, match="turned off"):
+            handlers.check_key("guess", None, attempts, "c")
+    handlers.check_key(KEY, KEY, attempts, "c")
+
+
+def test_the_remembered_clients_are_bounded():
+    from askhist.web.attempts import KeyAttempts
+
+    clock = Clock()
+    attempts = KeyAttempts(limit=1, window=600, clock=clock, max_clients=2)
+    for client in ("a", "b", "c"):
+        clock.now += 1
+        attempts.failed(client)
+    assert attempts.refusal("a") is None  # the oldest was forgotten
+    assert attempts.refusal("b") and attempts.refusal("c")
+
+
+def test_the_upload_handler_refuses_a_client_that_guessed_too_often(tmp_path):
+    from askhist.web.attempts import KeyAttempts
+
+    assistant = build_fake_assistant(SEEDS, tmp_path / "index")
+    attempts = KeyAttempts(limit=2, window=600, clock=Clock())
+    note = tmp_path / "note.txt"
+    note.write_text("A note on the NEP.\n\nThe NEP was Lenin's New Economic Policy of 1921.\n", encoding="utf-8")
+    for _ in range(2):
+        view = handlers.upload(assistant, tmp_path / "up", [note], "guess", KEY, attempts=attempts, client="c")
+        assert "teacher key is wrong" in view.status
+    view = handlers.upload(assistant, tmp_path / "up", [note], KEY, KEY, attempts=attempts, client="c")
+    assert "Too many wrong teacher keys" in view.status and not (tmp_path / "up" / "note.txt").exists()
+    view = handlers.remove(assistant, tmp_path / "up", "x", KEY, KEY, attempts=attempts, client="c")
+    assert "Too many wrong teacher keys" in view.status

@@ -24,6 +24,7 @@ from ..follow import follow
 from ..frontend import EXAMPLE_CLAIMS, EXAMPLE_QUESTIONS, load_assistant, log
 from ..uploads import recover_interrupted
 from . import handlers, render
+from .attempts import KeyAttempts
 from .limits import RequestLimits
 
 # Gradio refuses bigger files itself; the upload check gives the friendly message.
@@ -113,7 +114,13 @@ def build_app(
             unchanged if view.removable is None else gr.update(choices=list(view.removable), value=None),
         )
 
-    def upload(files, key, progress=gr.Progress()) -> tuple:
+    attempts = KeyAttempts()  # wrong teacher keys per client address (web/attempts.py)
+
+    def client_of(request: gr.Request | None) -> str:
+        client = getattr(request, "client", None)
+        return str(getattr(client, "host", "") or "")
+
+    def upload(files, key, request: gr.Request, progress=gr.Progress()) -> tuple:
         paths = [files] if isinstance(files, (str, Path)) else list(files or [])
 
         def report(stage: str, done: int, total: int) -> None:
@@ -121,10 +128,26 @@ def build_app(
 
         if paths:
             progress(0, desc="Checking the file")
-        return upload_shown(handlers.upload(assistant, upload_dir, paths, key, teacher_key, log=log, progress=report))
+        return upload_shown(
+            handlers.upload(
+                assistant,
+                upload_dir,
+                paths,
+                key,
+                teacher_key,
+                log=log,
+                progress=report,
+                attempts=attempts,
+                client=client_of(request),
+            )
+        )
 
-    def remove(doc_id, key) -> tuple:
-        return upload_shown(handlers.remove(assistant, upload_dir, doc_id, key, teacher_key, log=log))
+    def remove(doc_id, key, request: gr.Request) -> tuple:
+        return upload_shown(
+            handlers.remove(
+                assistant, upload_dir, doc_id, key, teacher_key, log=log, attempts=attempts, client=client_of(request)
+            )
+        )
 
     def removable_choices():
         return gr.update(choices=list(handlers.removable(assistant, upload_dir)), value=None)

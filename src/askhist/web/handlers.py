@@ -17,8 +17,9 @@ from ..assistant import Assistant, InputError
 from ..callbacks import LogFn, ProgressFn
 from ..documents import DocumentError
 from ..index import DocumentInfo
-from ..uploads import AddResult, add_files, check_teacher_key, remove_file, uploaded_documents
+from ..uploads import AddResult, UploadError, add_files, check_teacher_key, remove_file, uploaded_documents
 from . import render
+from .attempts import KeyAttempts
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,22 @@ def removable(assistant: Assistant, upload_dir: Path) -> tuple[tuple[str, str], 
     )
 
 
+def check_key(key: object, teacher_key: str | None, attempts: KeyAttempts | None = None, client: str = "") -> None:
+    """``uploads.check_teacher_key``, refused outright for a client that gave
+    too many wrong keys lately (``attempts``); a wrong key is counted, the
+    right one forgives."""
+    if attempts is not None and teacher_key and (refusal := attempts.refusal(client)):
+        raise UploadError(refusal)
+    try:
+        check_teacher_key(key, teacher_key)
+    except UploadError:
+        if attempts is not None and teacher_key and isinstance(key, str) and key:
+            attempts.failed(client)
+        raise
+    if attempts is not None:
+        attempts.succeeded(client)
+
+
 def upload(
     assistant: Assistant,
     upload_dir: Path,
@@ -121,14 +138,17 @@ def upload(
     teacher_key: str | None,
     log: LogFn = lambda message: None,
     progress: ProgressFn | None = None,
+    attempts: KeyAttempts | None = None,
+    client: str = "",
 ) -> UploadView:
     """Add uploaded files to the collection, if ``key`` is the server's
-    ``teacher_key``. When one is added, the document list is redrawn and the
-    first new document opened."""
+    ``teacher_key`` (and ``client`` has not given too many wrong keys lately,
+    see :mod:`askhist.web.attempts`). When one is added, the document list is
+    redrawn and the first new document opened."""
     if not paths:
         return UploadView(render.render_upload_result(AddResult()))
     try:
-        check_teacher_key(key, teacher_key)
+        check_key(key, teacher_key, attempts, client)
         result = add_files(assistant, upload_dir, paths, log=log, progress=progress)
     except DocumentError as exc:
         return UploadView(render.problem_html(render.friendly_error(exc)))
@@ -148,10 +168,13 @@ def remove(
     key: object,
     teacher_key: str | None,
     log: LogFn = lambda message: None,
+    attempts: KeyAttempts | None = None,
+    client: str = "",
 ) -> UploadView:
-    """Remove an uploaded document, if ``key`` is the server's ``teacher_key``."""
+    """Remove an uploaded document, if ``key`` is the server's ``teacher_key``
+    (checked as for :func:`upload`)."""
     try:
-        check_teacher_key(key, teacher_key)
+        check_key(key, teacher_key, attempts, client)
         title = remove_file(assistant, upload_dir, doc_id, log=log)
     except DocumentError as exc:
         return UploadView(render.problem_html(render.friendly_error(exc)))
