@@ -430,7 +430,8 @@ def answer_question(
         if settings.promote_answer_passage and reading.read:
             hits = promote(hits, index, reading.read[int(np.argmax(reading.combined))])
         with stopwatch(timings, "reading"):
-            runs_on = reason_after(query, chosen, scored, index, settings, checker)
+            read_logits = dict(zip(reading.read, reading.logits.tolist()))
+            runs_on = reason_after(query, chosen, scored, index, settings, checker, read_logits)
         return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, runs_on)
 
 
@@ -519,13 +520,15 @@ def reason_after(
     index: Index,
     settings: AnswerSettings,
     reader: Reader | None = None,
+    read_logits: dict[int, float] | None = None,
 ) -> int | None:
     """The sentence after the best chosen one when it likely gives the reason
     a why/how question asks for: the best one restates the question
     (:func:`askhist.reasons.reason_follows`), the next statement is in the
     same section, and the reader, if any, scores the two together above the
     first alone ("How did being General Secretary help Stalin?" is answered
-    by its first sentence; the next one is about something else). None
+    by its first sentence; the next one is about something else);
+    ``read_logits`` are the logits of sentences it has read already. None
     otherwise."""
     if not chosen:
         return None
@@ -542,7 +545,9 @@ def reason_after(
     if reader is not None:
         question = f"{query.context} {query.text}" if query.context else query.text
         both = index.documents[first.doc].text[first.start : index.sentences[following].end]
-        alone, together = reader.score(question, [first.text, both])
+        known = (read_logits or {}).get(best)
+        alone = known if known is not None else float(reader.score(question, [first.text])[0])
+        together = float(reader.score(question, [both])[0])
         if together < alone - settings.reason_read_tolerance:
             return None
     return following
