@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .facts import content_stems
 from .text import STOP_WORDS
 
 _WORD = re.compile(r"[^\W_]+(?:'s)?")
@@ -210,10 +211,29 @@ def resolve(turn: Turn, known: Iterable[str]) -> list[str]:
             return asked + [n for n in answered if n not in asked]
         new = [n for n in answered if n not in asked]
         if new:
-            return new + asked
+            return nearest_to_question(turn.resolved, turn.answer, new) + asked
     counts = Counter(n for n in names_in_all(turn.answer, known))
     by_mentions = sorted(answered, key=lambda n: -counts[n])
     return asked + [n for n in by_mentions if n not in asked]
+
+
+def nearest_to_question(question: str, answer: str, names: Sequence[str]) -> list[str]:
+    """``names`` ordered by how close each stands, in the answer, to a word
+    of the question: "Who led the Right Opposition?" answered with "Stalin
+    wanted to seize the grain by force, the Right Opposition led by Bukharin
+    advocated persuasion" is answered by Bukharin, not by the first name."""
+    asked = content_stems(question)
+    tokens = words(answer)
+    anchors = [i for i, t in enumerate(tokens) if content_stems(t) & asked]
+    if not anchors:
+        return list(names)
+    by_lower = {name.lower(): name for name in names}
+
+    def distance(name: str) -> int:
+        places = [i for i, t in enumerate(tokens) if by_lower.get((t[:-2] if t.endswith("'s") else t).lower()) == name]
+        return min((abs(i - a) for i in places for a in anchors if a != i), default=len(tokens))
+
+    return sorted(names, key=distance)
 
 
 def names_in_all(text: str, known: set[str]) -> list[str]:

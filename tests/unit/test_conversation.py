@@ -62,6 +62,18 @@ def test_he_after_a_who_question_is_the_person_the_answer_named():
     assert reading.resolved_context == "Why did Stalin get the job? | Who became General Secretary in 1922?"
 
 
+def test_the_person_who_answers_a_who_question_is_the_one_next_to_its_words():
+    turns = [
+        Turn(
+            "Who led the Right Opposition?",
+            "Stalin wanted to seize the grain by force, the Right Opposition led by Bukharin advocated persuasion.",
+        )
+    ]
+    reading = read("who else was on his side?", turns, NAMES)
+    assert reading.referent == "Bukharin"
+    assert reading.resolved == "who else was on Bukharin's side?"
+
+
 def test_who_was_x_is_about_x():
     assert resolve(Turn("Who was Bukharin?", "Bukharin worked with Stalin against Trotsky."), NAMES)[0] == "Bukharin"
 
