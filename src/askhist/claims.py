@@ -4,19 +4,21 @@ best sentence as evidence.
 A claim is scored against every statement of the collection by meaning and
 shared words (the answer scorer's ``dense`` and ``lexical`` features, with
 the claim weights); each source's best sentence decides its support level.
-A sentence that gives other dates than the claim does not support it.
+Whether a sentence states the claim's fact otherwise (another year, number
+or person, or a "not") is one rule, ``askhist.facts.stance``: such a source
+contradicts the claim, and a sentence that dates the claim's fact only by a
+period around the claim's date neither supports nor contradicts it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from .answer import AnswerSettings, Scorer, location
 from .cleaning import MAIN
-from .facts import conflict
+from .facts import OTHERWISE, UNSTATED, Stance, stance
 from .index import Index
 from .reader import Reader
 from .retrieval import Query, Retriever
@@ -27,7 +29,6 @@ PARTLY = "partly supported"
 CONTRADICTED = "contradicted"
 NOT_FOUND = "not found"
 SUPPORT_LEVELS = (SUPPORTED, PARTLY, CONTRADICTED, NOT_FOUND)  # the report's order
-NUMBER = re.compile(r"\b\d{3,4}\b")  # years and other figures a claim and its evidence must share
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,6 @@ def _claim_report(
     ]
     all_scores = np.concatenate(every) if every else np.zeros(0)
     statement = index.statement_mask  # a title or a question is no evidence for a claim
-    claim_numbers = set(NUMBER.findall(claim))
     read_from = _reading_cutoff(all_scores, statement, index, settings) if reader is not None else np.inf
     results = []
     for doc_id, section, group in index.sentence_groups:
@@ -154,20 +154,21 @@ def _claim_report(
                 position = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
         best = int(sids[position])
         sentence, score = index.sentences[best], float(scores[position])
-        support, note = support_level(score, claim_numbers, sentence.text, settings)
-        # The source's close sentences that state the claim's fact otherwise:
-        # a different year, number, person, or a "not" (askhist.facts).
+        support, note = support_level(score, stance(claim, sentence.text, names), settings)
+        # The source's other close sentences that state the claim's fact
+        # otherwise: a different year, number, person, or a "not".
         conflicts = [
             (int(sids[i]), float(scores[i]), reason)
             for i in ranked
             if scores[i] >= settings.claim_contradicted
-            and (reason := conflict(claim, index.sentences[int(sids[i])].text, names))
+            and int(sids[i]) != best
+            and (reason := stance(claim, index.sentences[int(sids[i])].text, names).conflict)
         ]
         against = None
-        if conflicts and (support == NOT_FOUND or conflicts[0][0] == best):
+        if conflicts and support == NOT_FOUND:
             sid, score, note = conflicts[0]
             sentence, support = index.sentences[sid], CONTRADICTED
-        elif conflicts:  # the source supports the claim and also says otherwise
+        elif conflicts and support != CONTRADICTED:  # the source supports the claim and also says otherwise
             against = _evidence(index.sentences[conflicts[0][0]])
         title = index.documents[doc_id].title
         if section != MAIN:
@@ -206,16 +207,20 @@ def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, 
     return int(order[int(np.argmax(logits))])
 
 
-def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
-    """Support level from the score; a sentence that gives other dates than
-    the claim does not support it, and the note says so."""
+def support_level(score: float, found: Stance, settings: AnswerSettings) -> tuple[str, str]:
+    """A source's level from its best sentence's claim score and how that
+    sentence stands towards the claim's facts (``facts.stance``): it
+    contradicts the claim when it states the claim's fact otherwise; it does
+    not support it when it gives only other years (or numbers) than the
+    claim's, those of another event or a period around the claim's date (the
+    note says which); without all of the claim's, it supports it at most
+    partly. A note "gives X, not Y" comes with a contradiction only."""
+    if found.conflict and score >= settings.claim_contradicted:
+        return CONTRADICTED, found.conflict
     if score < settings.claim_partly:
         return NOT_FOUND, ""
-    evidence_numbers = set(NUMBER.findall(evidence))
-    missing = claim_numbers - evidence_numbers
-    if missing and evidence_numbers - claim_numbers:
-        others = ", ".join(sorted(evidence_numbers - claim_numbers))
-        return NOT_FOUND, f"gives {others}, not {', '.join(sorted(missing))}"
-    if missing:
+    if found.dating == OTHERWISE:
+        return NOT_FOUND, found.note
+    if found.dating == UNSTATED:
         return PARTLY, ""
     return (SUPPORTED if score >= settings.claim_supported else PARTLY), ""
