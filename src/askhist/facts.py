@@ -5,7 +5,7 @@ most in history teaching and that a retrieval score cannot see: two sources
 giving different years for the same event, a different count, a different
 person in the same role, or one saying "not". What they do not catch
 (a different place, office or cause in otherwise similar words) is listed in
-the README under "Claims that sources contradict".
+the README under "Claim check" (Not caught).
 """
 
 from __future__ import annotations
@@ -157,21 +157,23 @@ def stated_values(text: str, topic: set[str], kind: str, share: float = 0.0) -> 
     with ``topic`` (more than ``share`` of it, when given), so that a year
     about another event in the same sentence is not taken as this event's.
     Offsets are into ``text``."""
-    return [v for v, _ in _clause_values(text, topic, kind, share)]
+    return [v for v, _, _ in _clause_values(text, topic, kind, share)]
 
 
-def _clause_values(text: str, topic: set[str], kind: str, share: float) -> list[tuple[Value, str]]:
-    """``stated_values``, each with the text of its clause."""
+def _clause_values(text: str, topic: set[str], kind: str, share: float) -> list[tuple[Value, str, str]]:
+    """``stated_values``, each with the text of its clause and of its part of
+    the clause between commas ("After Lenin's death in 1924")."""
     out = []
     for start, end in clauses(text):
-        shared = content_stems(text[start:end]) & topic
+        clause = text[start:end]
+        shared = content_stems(clause) & topic
         if shared and len(shared) >= share * len(topic):
-            found = values(text[start:end])
-            out += [
-                (dataclasses.replace(v, start=v.start + start, end=v.end + start), text[start:end])
-                for v in found
-                if v.kind == kind
-            ]
+            for v in values(clause):
+                if v.kind == kind:
+                    left, right = clause.rfind(",", 0, v.start) + 1, clause.find(",", v.end)
+                    right = len(clause) if right < 0 else right
+                    moved = dataclasses.replace(v, start=v.start + start, end=v.end + start)
+                    out.append((moved, clause, clause[left:right]))
     return out
 
 
@@ -195,6 +197,9 @@ class Stance:
     # With OTHERWISE, when a clause about the subject gives a period around the
     # statement's value (neither backing nor denying it): "gives only 1923-1925, which includes 1924".
     note: str = ""
+    # What the contradiction is in: "year", "number" (the evidence then lacks the
+    # statement's value), "person" or "negation"; "" without one.
+    respect: str = ""
 
 
 def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
@@ -208,7 +213,8 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         statement's words that are not names, and naming none of the
         collection's people or one of the statement's, gives values of the
         kind none of which can be true with the statement's ("1924" against
-        "1922"; "1923-1925" does not contradict "1924");
+        "1922"; "1923-1925" does not contradict "1924"), unless its numbers
+        count something else (none within a factor of ten of the statement's);
       - person: the statement names someone the evidence does not, the
         evidence names another of the collection's people instead, holds
         ``PERSON_SUBJECT_SHARE`` of the statement's other words, and gives
@@ -216,8 +222,8 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
       - negation: one says "not" and the other doesn't, in the clause that
         says the statement's thing, with 60% of the statement's words.
     Two differences (another person and another year: "When Lenin died in
-    1924" against "Stalin died in 1953") are another fact, not a
-    contradiction. ``dating`` says whether the evidence states the
+    1924" against "Stalin died in 1953"; another year and another number)
+    are another fact, not a contradiction. ``dating`` says whether the evidence states the
     statement's years and numbers (see STATED, UNSTATED, OTHERWISE).
     """
     names = tuple(names)
@@ -229,35 +235,63 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
     said, there = names_stated(statement, names), names_stated(evidence, names)
     replaced = bool(said - there and there - said)  # the statement's people named, others instead
     claimed, found = values(statement), values(evidence)
-    dating, note, differs = _dating(claimed, found), "", False
+    dating, note = _dating(claimed, found), ""
+    differing: dict[str, str] = {}  # kind -> how, for each kind of value the evidence gives otherwise
     for kind in ("year", "number"):
         wanted = [v for v in claimed if v.kind == kind]
         given = _clause_values(evidence, subject, kind, SUBJECT_SHARE) if wanted else []
-        if given and not any(g.overlaps(c) for g, _ in given for c in wanted):
-            differs = True
-        # A clause naming only others is about them: "When Lenin died in 1924" says nothing of Stalin's death.
-        own = [g for g, clause in given if not said or not (named := names_stated(clause, names)) or named & said]
+        given = [(g, clause, part) for g, clause, part in given if not _counts_else(clause, claimed)]
+        if given and not any(g.overlaps(c) for g, _, _ in given for c in wanted):
+            differing[kind] = ""  # someone's: another difference even when not a contradiction
+        # A value is about the people named in its part of the clause, else in
+        # its clause: "After Lenin's death in 1924, Stalin…" says nothing of Stalin's death.
+        own = [g for g, clause, part in given if _about_them(part, clause, said, names)]
         overlapping = [(g, c) for g in own for c in wanted if g.overlaps(c)]
-        if own and not replaced and not overlapping:
-            other, claim = own[0], wanted[0]
-            return Stance(f"gives {_quote(evidence, other)}, not {_quote(statement, claim)}", dating)
+        if own and not overlapping:
+            differing[kind] = f"gives {_quote(evidence, own[0])}, not {_quote(statement, wanted[0])}"
         if dating == OTHERWISE and overlapping and not note:
             other, claim = overlapping[0]
             how = "includes" if claim.within(other) else "overlaps"
             note = f"gives only {_quote(evidence, other)}, which {how} {_quote(statement, claim)}"
+    if len(differing) == 1 and not replaced and (how := next(iter(differing.values()))):
+        return Stance(how, dating, respect=next(iter(differing)))
+    differs = bool(differing)
     evidence_stems = content_stems(evidence)
     if replaced and not differs and subject:
         if len(subject & evidence_stems) / len(subject) >= PERSON_SUBJECT_SHARE:
             missing, other_people = said - there, there - said
-            return Stance(f"names {', '.join(sorted(other_people))}, not {', '.join(sorted(missing))}", dating)
+            conflict = f"names {', '.join(sorted(other_people))}, not {', '.join(sorted(missing))}"
+            return Stance(conflict, dating, respect="person")
     if not replaced and not differs and topic and len(topic & evidence_stems) / len(topic) >= 0.6:
         # The "not" must be in the clause that says the statement's thing:
         # "…known as Card-Index, however they were not aware of…" agrees.
         spans = clauses(evidence)
         start, end = max(spans, key=lambda span: len(content_stems(evidence[span[0] : span[1]]) & topic))
         if negated(statement) != negated(evidence[start:end]):
-            return Stance("says the opposite", dating)
+            return Stance("says the opposite", dating, respect="negation")
     return Stance("", dating, note)
+
+
+def _counts_else(clause: str, claimed: list[Value]) -> bool:
+    """Whether the clause counts something else than the statement: it gives
+    numbers, and none within a factor of ten of the statement's ("500,000"
+    for "50,000" or "six" for "eight" are one count misstated; "eight"
+    leaders are not "50,000" members), so its years are not the statement's either."""
+    counts = [c.value for c in claimed if c.kind == "number"]
+    theirs = [v.value for v in values(clause) if v.kind == "number"]
+    return bool(counts and theirs) and not any(_same_order(a, b) for a in theirs for b in counts)
+
+
+def _same_order(a: float, b: float) -> bool:
+    low, high = sorted((abs(a), abs(b)))
+    return high <= 10 or (low > 0 and high / low <= 10)
+
+
+def _about_them(part: str, clause: str, people: set[str], names: tuple[str, ...]) -> bool:
+    """Whether a value in ``part`` of ``clause`` can be about ``people``:
+    the part (else the clause) names one of them, or none of ``names``."""
+    named = names_stated(part, names) or names_stated(clause, names)
+    return not people or not named or bool(named & people)
 
 
 def _dating(claimed: list[Value], found: list[Value]) -> str:

@@ -10,6 +10,8 @@ from askhist.answer import AnswerSettings
 from askhist.claims import CONTRADICTED, NOT_FOUND, PARTLY, SUPPORT_LEVELS, SUPPORTED, support_level
 from askhist.facts import stance, values
 
+from .conftest import build_fake_assistant
+
 pytestmark = pytest.mark.unit
 
 SETTINGS = AnswerSettings()  # claim_partly 0.47, claim_supported 0.55, claim_contradicted 0.35
@@ -124,3 +126,45 @@ def test_the_same_sentence_with_another_year_contradicts_the_claim_with_a_note(f
     assert own.note == f"gives {year}, not {other}"
     assert report.to_dict()["sources"][0]["support"] in SUPPORT_LEVELS
     assert own.evidence is not None and own.evidence.text == sentence.text
+
+
+# Two of the claim's words, in five short sources, so that the year weighs as
+# much as both: a sentence giving another year loses the year's weight.
+_DOCS = {
+    "notes.txt": "Party notes\n\nLenin died in 1924, and in the years that followed the leaders of the party fought "
+    "a long and bitter struggle over who would succeed him.\n",
+    "snippet.txt": "A student snippet\n\nSome say Lenin died in 1922.\n",
+    "tsar.txt": "The Tsar\n\nLenin never forgave the Tsar, because his brother Alexander died on the gallows.\n",
+    "war.txt": "The civil war\n\nMany soldiers died in the civil war that Lenin fought against the Whites.\n",
+    "canal.txt": "The canal\n\nThe Suez Canal was opened in 1869 after ten years of construction.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def lenin_sources(tmp_path_factory):
+    docs = tmp_path_factory.mktemp("lenin-docs")
+    for name, text in _DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return build_fake_assistant(docs, tmp_path_factory.mktemp("lenin-index"))
+
+
+def test_a_sentence_giving_another_year_is_not_held_to_the_claims_year(lenin_sources):
+    # "Lenin died in 1924, …" scores below claim_contradicted against "Lenin died
+    # in 1922" only because it lacks "1922", which no contradicting sentence has.
+    report = lenin_sources.check("Lenin died in 1922")
+    by_doc = {s.doc: s for s in report.sources}
+    notes = by_doc["notes.txt"]
+    assert notes.score < SETTINGS.claim_contradicted
+    assert (notes.support, notes.note) == (CONTRADICTED, "gives 1924, not 1922")
+    assert notes.evidence is not None and notes.evidence.text.startswith("Lenin died in 1924")
+    assert by_doc["snippet.txt"].support == SUPPORTED and report.disagreement
+
+
+def test_another_person_or_a_not_is_looked_for_as_close_as_before(lenin_sources):
+    # Its "never" is about forgiving, and it scores below claim_contradicted with the
+    # claim's year counted: not held to the year, it would be read as "says the opposite".
+    report = lenin_sources.check("Lenin died in 1922")
+    tsar = next(s for s in report.sources if s.doc == "tsar.txt")
+    assert tsar.score < SETTINGS.claim_contradicted
+    assert stance("Lenin died in 1922", _DOCS["tsar.txt"].split("\n\n")[1], ["Lenin"]).respect == "negation"
+    assert tsar.support == NOT_FOUND

@@ -62,6 +62,7 @@ def test_conflicts_found(statement, evidence, expected):
         ("The Lenin Enrolment of 1923-1925 doubled the party", "The Lenin Enrolment began in 1924."),
         # Another person and another year: another fact, not this one stated otherwise.
         ("Stalin died in 1953", "When Lenin died in 1924, everybody expected Trotsky to lead."),
+        ("Stalin died in 1953", "When Lenin died in 1924, Stalin was ready."),
         # The clause with the other year names only someone else.
         ("Lenin died in 1924", "Lenin fell ill in 1922; Stalin died in 1953."),
         ("Lenin created the Politburo in 1919", "After 1922, Stalin alone served on the Politburo."),
@@ -124,3 +125,27 @@ def test_stance_says_whether_the_claims_values_are_stated():
     assert vague == Stance(dating=OTHERWISE, note="gives only 1923-1925, which includes 1924")
     overlapping = stance("The purge ran from 1936-1938", "The purge ran from 1937-1939.")
     assert overlapping == Stance(dating=OTHERWISE, note="gives only 1937-1939, which overlaps 1936-1938")
+
+
+def test_a_count_of_another_order_counts_something_else():
+    claim = "The Lenin Enrolment brought about 50,000 new members into the party"
+    assert conflict(claim, "This caused an influx of 500,000 party members.", NAMES) == "gives 500,000, not 50,000"
+    assert conflict(claim, "The Politburo was a group of eight party members.", NAMES) == ""
+    # ... and its years are not the claim's either.
+    dated = "The Lenin Enrolment of 1923-1925 brought 500,000 new members into the party"
+    assert conflict(dated, "In 1919 the Politburo was a group of eight party members.", NAMES) == ""
+    assert conflict("The Politburo had seven members", "The Politburo had five members.") == "gives five, not seven"
+
+
+def test_a_value_belongs_to_the_person_named_in_its_part_of_the_clause():
+    assert conflict("Stalin died in 1953", "After Lenin's death in 1924, Stalin took the documents.", NAMES) == ""
+    evidence = "In 1922, when Lenin died, someone had to lead."  # the part "In 1922" names no one: the clause's
+    assert conflict("Lenin died in 1924", evidence, NAMES) == "gives 1922, not 1924"
+
+
+def test_stance_names_the_respect_of_the_contradiction():
+    assert stance("Lenin died in 1922", "Lenin died in 1924.", NAMES).respect == "year"
+    assert stance("The Politburo had seven members", "The Politburo had five members.").respect == "number"
+    assert stance("Zinoviev led the Leningrad party", "Kamenev led the Leningrad party.", NAMES).respect == "person"
+    assert stance("Trotsky was not popular", "Trotsky was popular.", NAMES).respect == "negation"
+    assert stance("Lenin died in 1924", "Lenin died in 1924.", NAMES).respect == ""
