@@ -223,8 +223,9 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         says the statement's thing, with 60% of the statement's words.
     Two differences (another person and another year: "When Lenin died in
     1924" against "Stalin died in 1953"; another year and another number)
-    are another fact, not a contradiction. ``dating`` says whether the evidence states the
-    statement's years and numbers (see STATED, UNSTATED, OTHERWISE).
+    are another fact, not a contradiction. ``dating`` says whether the
+    evidence states the statement's years and numbers (STATED, UNSTATED,
+    OTHERWISE).
     """
     names = tuple(names)
     topic = content_stems(statement)
@@ -242,7 +243,7 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         given = _clause_values(evidence, subject, kind, SUBJECT_SHARE) if wanted else []
         given = [(g, clause, part) for g, clause, part in given if not _counts_else(clause, claimed)]
         if given and not any(g.overlaps(c) for g, _, _ in given for c in wanted):
-            differing[kind] = ""  # someone's: another difference even when not a contradiction
+            differing[kind] = ""  # a difference, if maybe someone else's (below): with another, two
         # A value is about the people named in its part of the clause, else in
         # its clause: "After Lenin's death in 1924, Stalin…" says nothing of Stalin's death.
         own = [g for g, clause, part in given if _about_them(part, clause, said, names)]
