@@ -4,19 +4,24 @@ best sentence as evidence.
 A claim is scored against every statement of the collection by meaning and
 shared words (the answer scorer's ``dense`` and ``lexical`` features, with
 the claim weights); each source's best sentence decides its support level.
-A sentence that gives other dates than the claim does not support it.
+Whether a sentence states the claim's fact otherwise (another year, number
+or person, or a "not") is one rule, ``askhist.facts.stance``: such a source
+contradicts the claim; a sentence giving only other years or numbers than
+the claim's (another event's, or a period around the claim's date) neither
+supports nor contradicts it. A different year or number is looked for among
+the sentences closest to the claim once its missing values are left out of
+the score, since a sentence stating them otherwise cannot hold them.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .answer import AnswerSettings, Scorer, location
+from .answer import FEATURE_NAMES, AnswerSettings, Scorer, location
 from .cleaning import MAIN
-from .facts import conflict
+from .facts import OTHERWISE, UNSTATED, Stance, stance, values
 from .index import Index
 from .reader import Reader
 from .retrieval import Query, Retriever
@@ -27,7 +32,6 @@ PARTLY = "partly supported"
 CONTRADICTED = "contradicted"
 NOT_FOUND = "not found"
 SUPPORT_LEVELS = (SUPPORTED, PARTLY, CONTRADICTED, NOT_FOUND)  # the report's order
-NUMBER = re.compile(r"\b\d{3,4}\b")  # years and other figures a claim and its evidence must share
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class ClaimReport:
 # Sentences scored per slice in the claim check: bounds the temporary copies
 # of sentence vectors (32k x 384 floats = 48 MB) at any collection size.
 _CLAIM_SLICE = 32_768
+_LEXICAL = FEATURE_NAMES.index("lexical")
 
 
 def check_claim(
@@ -132,14 +137,28 @@ def _claim_report(
     # source's best statement is picked: the sources and which sentences are
     # statements are worked out once per loaded index, not per claim.
     weights = settings.claim_feature_weights()
+    # Contradictions are looked for among the sentences closest to the claim
+    # without holding its missing years and numbers against them: a sentence
+    # that states the fact otherwise cannot hold them ("With the death of Lenin
+    # in 1924" is scored against "Lenin died" for the claim "Lenin died in 1922").
+    value_terms = {t: terms[t] for t in _value_words(claim, retriever) if t in terms}
+    total, value_total = sum(terms.values()), sum(value_terms.values())
     count = len(index.sentences)
-    every = [
-        scorer.features(np.arange(start, min(start + _CLAIM_SLICE, count)), vector, terms) @ weights
-        for start in range(0, count, _CLAIM_SLICE)
-    ]
+    every, every_near = [], []
+    for start in range(0, count, _CLAIM_SLICE):
+        ids = np.arange(start, min(start + _CLAIM_SLICE, count))
+        features = scorer.features(ids, vector, terms)
+        every.append(features @ weights)
+        if value_terms:
+            held, _, _ = index.sentence_terms.overlap(ids, value_terms)
+            weight = total - value_total + held  # the claim's word weight without the values the sentence lacks
+            features[:, _LEXICAL] = np.divide(
+                features[:, _LEXICAL] * total, weight, where=weight > 0, out=np.zeros(len(ids))
+            )
+        every_near.append(features @ weights)
     all_scores = np.concatenate(every) if every else np.zeros(0)
+    all_near = np.concatenate(every_near) if every else np.zeros(0)
     statement = index.statement_mask  # a title or a question is no evidence for a claim
-    claim_numbers = set(NUMBER.findall(claim))
     read_from = _reading_cutoff(all_scores, statement, index, settings) if reader is not None else np.inf
     results = []
     for doc_id, section, group in index.sentence_groups:
@@ -154,20 +173,24 @@ def _claim_report(
                 position = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
         best = int(sids[position])
         sentence, score = index.sentences[best], float(scores[position])
-        support, note = support_level(score, claim_numbers, sentence.text, settings)
-        # The source's close sentences that state the claim's fact otherwise:
-        # a different year, number, person, or a "not" (askhist.facts).
-        conflicts = [
-            (int(sids[i]), float(scores[i]), reason)
-            for i in ranked
-            if scores[i] >= settings.claim_contradicted
-            and (reason := conflict(claim, index.sentences[int(sids[i])].text, names))
-        ]
+        support, note = support_level(score, stance(claim, sentence.text, names), settings)
+        # The source's sentences that state the claim's fact otherwise: a
+        # different year or number among those closest to the claim, its
+        # missing values aside (they cannot hold them); another person or a
+        # "not" among those closest to the claim itself.
+        near = all_near[sids]
+        nearest = np.argsort(-near, kind="stable")[: settings.claim_contradiction_candidates].tolist()
+        conflicts = []
+        for i in dict.fromkeys([*nearest, *ranked.tolist()]):
+            found = stance(claim, index.sentences[int(sids[i])].text, names)
+            closeness = near[i] if found.respect in ("year", "number") and i in nearest else scores[i]
+            if found.conflict and closeness >= settings.claim_contradicted:
+                conflicts.append((int(sids[i]), float(scores[i]), found.conflict))
         against = None
-        if conflicts and (support == NOT_FOUND or conflicts[0][0] == best):
+        if conflicts and support == NOT_FOUND:
             sid, score, note = conflicts[0]
             sentence, support = index.sentences[sid], CONTRADICTED
-        elif conflicts:  # the source supports the claim and also says otherwise
+        elif conflicts and support != CONTRADICTED:  # the source supports the claim and also says otherwise
             against = _evidence(index.sentences[conflicts[0][0]])
         title = index.documents[doc_id].title
         if section != MAIN:
@@ -176,6 +199,11 @@ def _claim_report(
         results.append(SourceSupport(doc_id, title, section, support, score, evidence, note, against))
     results.sort(key=lambda r: (SUPPORT_LEVELS.index(r.support), -r.score))
     return ClaimReport(claim, tuple(results))
+
+
+def _value_words(claim: str, retriever: Retriever) -> set[str]:
+    """The claim's words that state its years and numbers ("1922", "500", "000")."""
+    return {t for v in values(claim) for t in retriever.query_tokens(claim[v.start : v.end])}
 
 
 def _evidence(sentence) -> Evidence:
@@ -206,16 +234,20 @@ def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, 
     return int(order[int(np.argmax(logits))])
 
 
-def support_level(score: float, claim_numbers: set[str], evidence: str, settings: AnswerSettings) -> tuple[str, str]:
-    """Support level from the score; a sentence that gives other dates than
-    the claim does not support it, and the note says so."""
+def support_level(score: float, found: Stance, settings: AnswerSettings) -> tuple[str, str]:
+    """A source's level from its best sentence's claim score and how that
+    sentence stands towards the claim's facts (``facts.stance``): it
+    contradicts the claim when it states the claim's fact otherwise; it does
+    not support it when it gives only other years (or numbers) than the
+    claim's, those of another event or a period around the claim's date (the
+    note says which); without all of the claim's, it supports it at most
+    partly. A note "gives X, not Y" comes with a contradiction only."""
+    if found.conflict and score >= settings.claim_contradicted:
+        return CONTRADICTED, found.conflict
     if score < settings.claim_partly:
         return NOT_FOUND, ""
-    evidence_numbers = set(NUMBER.findall(evidence))
-    missing = claim_numbers - evidence_numbers
-    if missing and evidence_numbers - claim_numbers:
-        others = ", ".join(sorted(evidence_numbers - claim_numbers))
-        return NOT_FOUND, f"gives {others}, not {', '.join(sorted(missing))}"
-    if missing:
+    if found.dating == OTHERWISE:
+        return NOT_FOUND, found.note
+    if found.dating == UNSTATED:
         return PARTLY, ""
     return (SUPPORTED if score >= settings.claim_supported else PARTLY), ""

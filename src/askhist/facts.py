@@ -5,7 +5,7 @@ most in history teaching and that a retrieval score cannot see: two sources
 giving different years for the same event, a different count, a different
 person in the same role, or one saying "not". What they do not catch
 (a different place, office or cause in otherwise similar words) is listed in
-the README under "Claims that sources contradict".
+the README under "Claim check" (Not caught).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _NUMBER_WORDS = {
 }
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _NEGATIONS = frozenset("not no never nor neither nobody none nothing cannot n't without".split())
+_NOT_ONLY = re.compile(r"\bnot only\b")
 # Words that change a clause's subject: a fact in one clause says nothing
 # about the next ("Lenin died in 1924, and Stalin took over in 1929").
 _CLAUSE_BREAK = re.compile(r"[;:()\u2014]|,\s*(?:and|but|while|whereas|although|though|however|yet)\b|\bbut\b")
@@ -57,9 +58,19 @@ class Value:
     end: int
     last: int | float | None = None  # the end of a range ("1923-1925"), else None
 
-    def covers(self, other: Value) -> bool:
-        """Whether this value is, or its range includes, ``other``'s value."""
-        return self.value <= other.value <= (self.value if self.last is None else self.last)
+    @property
+    def high(self) -> int | float:
+        """The value, or the end of its range."""
+        return self.value if self.last is None else self.last
+
+    def overlaps(self, other: Value) -> bool:
+        """Whether the two can be true together ("1924" and "1923-1925")."""
+        return self.value <= other.high and other.value <= self.high
+
+    def within(self, other: Value) -> bool:
+        """Whether this value says at least as much as ``other`` ("1924" is
+        within "1923-1925", not the other way round)."""
+        return other.value <= self.value and self.high <= other.high
 
     @property
     def text(self) -> str:
@@ -118,8 +129,9 @@ def content_stems(text: str) -> set[str]:
 
 
 def negated(text: str) -> bool:
-    """Whether the text says "not" (or never, no, n't…)."""
-    lowered = normalize(text)
+    """Whether the text says "not" (or never, no, n't…); "not only … but
+    also" adds, it does not deny."""
+    lowered = _NOT_ONLY.sub(" ", normalize(text))
     return "n't" in lowered or any(w in _NEGATIONS for w in _WORD.findall(lowered))
 
 
@@ -145,51 +157,162 @@ def stated_values(text: str, topic: set[str], kind: str, share: float = 0.0) -> 
     with ``topic`` (more than ``share`` of it, when given), so that a year
     about another event in the same sentence is not taken as this event's.
     Offsets are into ``text``."""
+    return [v for v, _, _ in _clause_values(text, topic, kind, share)]
+
+
+def _clause_values(text: str, topic: set[str], kind: str, share: float) -> list[tuple[Value, str, str]]:
+    """``stated_values``, each with the text of its clause and of its part of
+    the clause between commas ("After Lenin's death in 1924")."""
     out = []
     for start, end in clauses(text):
-        shared = content_stems(text[start:end]) & topic
+        clause = text[start:end]
+        shared = content_stems(clause) & topic
         if shared and len(shared) >= share * len(topic):
-            found = values(text[start:end])
-            out += [dataclasses.replace(v, start=v.start + start, end=v.end + start) for v in found if v.kind == kind]
+            for v in values(clause):
+                if v.kind == kind:
+                    left, right = clause.rfind(",", 0, v.start) + 1, clause.find(",", v.end)
+                    right = len(clause) if right < 0 else right
+                    moved = dataclasses.replace(v, start=v.start + start, end=v.end + start)
+                    out.append((moved, clause, clause[left:right]))
     return out
 
 
-def conflict(statement: str, evidence: str, names: Iterable[str] = ()) -> str:
-    """How ``evidence`` contradicts ``statement``, in a few words, or "".
+def _points(found: Iterable[Value]) -> set[tuple[str, int | float]]:
+    """The values as stated: a range states its first and last year."""
+    return {(v.kind, p) for v in found for p in (v.value, v.last) if p is not None}
 
-    Only called on evidence already about the statement's subject (the best
-    sentence of a source). Rules, in order:
-      - year or number: the evidence states a different value in a clause
-        sharing the statement's topic words, and not the statement's value;
-      - person: the statement names someone the evidence does not, and the
-        evidence names another of the collection's people instead, with the
-        rest of the statement's words present;
-      - negation: one says "not" and the other doesn't, with at least 60% of
-        the statement's words present.
+
+# Whether a sentence states a statement's years and numbers (``Stance.dating``).
+STATED = "stated"  # every one (a range states its first and last year)
+UNSTATED = "unstated"  # not all, and no other value of their kind, or one within them ("1924" for "1923-1925")
+OTHERWISE = "otherwise"  # only other values of their kind: it dates or counts something else
+
+
+@dataclass(frozen=True)
+class Stance:
+    """How a sentence stands towards the facts of a statement (``stance``)."""
+
+    conflict: str = ""  # how it states the statement's fact otherwise ("gives 1924, not 1922"), or ""
+    dating: str = STATED  # STATED, UNSTATED or OTHERWISE
+    # With OTHERWISE, when a clause about the subject gives a period around the
+    # statement's value (neither backing nor denying it): "gives only 1923-1925, which includes 1924".
+    note: str = ""
+    # What the contradiction is in: "year", "number" (the evidence then lacks the
+    # statement's value), "person" or "negation"; "" without one.
+    respect: str = ""
+
+
+def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
+    """How ``evidence`` stands towards the facts ``statement`` states.
+
+    Only called on evidence already close to the statement (a source's best
+    sentences). The one rule for a contradiction: the evidence states the
+    statement's fact otherwise, that is it is about the same thing and
+    differs from it in exactly one respect, found by the first of:
+      - year or number: a clause holding at least ``SUBJECT_SHARE`` of the
+        statement's words that are not names, and naming none of the
+        collection's people or one of the statement's, gives values of the
+        kind none of which can be true with the statement's ("1924" against
+        "1922"; "1923-1925" does not contradict "1924"), unless its numbers
+        count something else (none within a factor of ten of the statement's);
+      - person: the statement names someone the evidence does not, the
+        evidence names another of the collection's people instead, holds
+        ``PERSON_SUBJECT_SHARE`` of the statement's other words, and gives
+        no other year or number for them;
+      - negation: one says "not" and the other doesn't, in the clause that
+        says the statement's thing, with 60% of the statement's words.
+    Two differences (another person and another year: "When Lenin died in
+    1924" against "Stalin died in 1953"; another year and another number)
+    are another fact, not a contradiction. ``dating`` says whether the
+    evidence states the statement's years and numbers (STATED, UNSTATED,
+    OTHERWISE).
     """
     names = tuple(names)
-    name_stems = {snowball_stem(n.lower()) for n in names}
     topic = content_stems(statement)
     # A value is about the statement's subject only in a clause sharing a word
     # with it that is not a name ("in 1927, the Duumvirate defeated Zinoviev"
     # says nothing about when Stalin replaced Zinoviev).
-    subject = topic - name_stems
-    for kind in ("year", "number"):
-        claimed = [v for v in values(statement) if v.kind == kind]
-        given = stated_values(evidence, subject, kind, share=SUBJECT_SHARE) if claimed else []
-        if given and not any(g.covers(c) for g in given for c in claimed):
-            other, wanted = given[0], claimed[0]
-            return f"gives {evidence[other.start : other.end]}, not {statement[wanted.start : wanted.end]}"
-    evidence_stems = content_stems(evidence)
+    subject = topic - {snowball_stem(n.lower()) for n in names}
     said, there = names_stated(statement, names), names_stated(evidence, names)
-    missing, other = said - there, there - said
-    if missing and other and subject and len(subject & evidence_stems) / len(subject) >= PERSON_SUBJECT_SHARE:
-        return f"names {', '.join(sorted(other))}, not {', '.join(sorted(missing))}"
-    if topic and len(topic & evidence_stems) / len(topic) >= 0.6:
+    replaced = bool(said - there and there - said)  # the statement's people named, others instead
+    claimed, found = values(statement), values(evidence)
+    dating, note = _dating(claimed, found), ""
+    differing: dict[str, str] = {}  # kind -> how, for each kind of value the evidence gives otherwise
+    for kind in ("year", "number"):
+        wanted = [v for v in claimed if v.kind == kind]
+        given = _clause_values(evidence, subject, kind, SUBJECT_SHARE) if wanted else []
+        given = [(g, clause, part) for g, clause, part in given if not _counts_else(clause, claimed)]
+        if given and not any(g.overlaps(c) for g, _, _ in given for c in wanted):
+            differing[kind] = ""  # a difference, if maybe someone else's (below): with another, two
+        # A value is about the people named in its part of the clause, else in
+        # its clause: "After Lenin's death in 1924, Stalin…" says nothing of Stalin's death.
+        own = [g for g, clause, part in given if _about_them(part, clause, said, names)]
+        overlapping = [(g, c) for g in own for c in wanted if g.overlaps(c)]
+        if own and not overlapping:
+            differing[kind] = f"gives {_quote(evidence, own[0])}, not {_quote(statement, wanted[0])}"
+        if dating == OTHERWISE and overlapping and not note:
+            other, claim = overlapping[0]
+            how = "includes" if claim.within(other) else "overlaps"
+            note = f"gives only {_quote(evidence, other)}, which {how} {_quote(statement, claim)}"
+    if len(differing) == 1 and not replaced and (how := next(iter(differing.values()))):
+        return Stance(how, dating, respect=next(iter(differing)))
+    differs = bool(differing)
+    evidence_stems = content_stems(evidence)
+    if replaced and not differs and subject:
+        if len(subject & evidence_stems) / len(subject) >= PERSON_SUBJECT_SHARE:
+            missing, other_people = said - there, there - said
+            conflict = f"names {', '.join(sorted(other_people))}, not {', '.join(sorted(missing))}"
+            return Stance(conflict, dating, respect="person")
+    if not replaced and not differs and topic and len(topic & evidence_stems) / len(topic) >= 0.6:
         # The "not" must be in the clause that says the statement's thing:
         # "…known as Card-Index, however they were not aware of…" agrees.
         spans = clauses(evidence)
         start, end = max(spans, key=lambda span: len(content_stems(evidence[span[0] : span[1]]) & topic))
         if negated(statement) != negated(evidence[start:end]):
-            return "says the opposite"
-    return ""
+            return Stance("says the opposite", dating, respect="negation")
+    return Stance("", dating, note)
+
+
+def _counts_else(clause: str, claimed: list[Value]) -> bool:
+    """Whether the clause counts something else than the statement: it gives
+    numbers, and none within a factor of ten of the statement's ("500,000"
+    for "50,000" or "six" for "eight" are one count misstated; "eight"
+    leaders are not "50,000" members), so its years are not the statement's either."""
+    counts = [c.value for c in claimed if c.kind == "number"]
+    theirs = [v.value for v in values(clause) if v.kind == "number"]
+    return bool(counts and theirs) and not any(_same_order(a, b) for a in theirs for b in counts)
+
+
+def _same_order(a: float, b: float) -> bool:
+    low, high = sorted((abs(a), abs(b)))
+    return high <= 10 or (low > 0 and high / low <= 10)
+
+
+def _about_them(part: str, clause: str, people: set[str], names: tuple[str, ...]) -> bool:
+    """Whether a value in ``part`` of ``clause`` can be about ``people``:
+    the part (else the clause) names one of them, or none of ``names``."""
+    named = names_stated(part, names) or names_stated(clause, names)
+    return not people or not named or bool(named & people)
+
+
+def _dating(claimed: list[Value], found: list[Value]) -> str:
+    """STATED, UNSTATED or OTHERWISE: whether ``found`` (anywhere in the
+    evidence) states the ``claimed`` values."""
+    if _points(claimed) <= _points(found):
+        return STATED
+    for kind in ("year", "number"):
+        wanted, theirs = [c for c in claimed if c.kind == kind], [v for v in found if v.kind == kind]
+        stated = _points(wanted) <= _points(theirs)
+        if wanted and theirs and not stated and not any(v.within(c) for v in theirs for c in wanted):
+            return OTHERWISE
+    return UNSTATED
+
+
+def conflict(statement: str, evidence: str, names: Iterable[str] = ()) -> str:
+    """How ``evidence`` contradicts ``statement``, in a few words ("gives
+    1924, not 1922"), or "": ``stance(...).conflict``."""
+    return stance(statement, evidence, names).conflict
+
+
+def _quote(text: str, value: Value) -> str:
+    return text[value.start : value.end]

@@ -47,6 +47,7 @@ from askhist.evaluation.mutants import MUTANTS, run_mutants
 from askhist.evaluation.qa import SPLITS, TYPES, document_texts, parse_qa
 from askhist.evaluation.runner import ClaimRecord, EvalResult, QuestionRecord, summarise
 from askhist.evaluation.split import DEFAULT_SEED, assign_splits, split_problems
+from askhist.facts import Stance, stance
 from askhist.frontend import percentile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -416,11 +417,11 @@ def test_abstention_threshold_search():
 
 def test_claim_threshold_search():
     pairs = [
-        ScoredPair("c1", "dev", frozenset(), "a.txt", "supported", 0.8, "x"),
-        ScoredPair("c1", "dev", frozenset(), "b.txt", "partly", 0.55, "x"),
-        ScoredPair("c1", "dev", frozenset(), "c.txt", None, 0.4, "x"),
+        ScoredPair("c1", "dev", Stance(), "a.txt", "supported", 0.8, "x"),
+        ScoredPair("c1", "dev", Stance(), "b.txt", "partly", 0.55, "x"),
+        ScoredPair("c1", "dev", Stance(), "c.txt", None, 0.4, "x"),
         # a sentence with another year never supports a dated claim, whatever its score
-        ScoredPair("c2", "dev", frozenset({"1922"}), "a.txt", None, 0.9, "in 1924"),
+        ScoredPair("c2", "dev", stance("Lenin died in 1922", "Lenin died in 1924"), "a.txt", None, 0.9, "in 1924"),
     ]
     partly, supported = best_claim_thresholds(pairs, current_supported=0.62)
     assert partly.score == 1.0 and 0.4 < partly.value < 0.55

@@ -1,4 +1,4 @@
-"""Claim support levels: the rule on scores and numbers, and the report's order."""
+"""Claim support levels: the rule on scores and facts, and the report's order."""
 
 from __future__ import annotations
 
@@ -7,18 +7,22 @@ import re
 import pytest
 
 from askhist.answer import AnswerSettings
-from askhist.claims import CONTRADICTED, NOT_FOUND, NUMBER, PARTLY, SUPPORT_LEVELS, SUPPORTED, support_level
+from askhist.claims import CONTRADICTED, NOT_FOUND, PARTLY, SUPPORT_LEVELS, SUPPORTED, support_level
+from askhist.facts import stance, values
+
+from .conftest import build_fake_assistant
 
 pytestmark = pytest.mark.unit
 
-SETTINGS = AnswerSettings()  # claim_partly 0.47, claim_supported 0.55
+SETTINGS = AnswerSettings()  # claim_partly 0.47, claim_supported 0.55, claim_contradicted 0.35
 HIGH = SETTINGS.claim_supported + 0.1
 MIDDLE = (SETTINGS.claim_partly + SETTINGS.claim_supported) / 2
-LOW = SETTINGS.claim_partly - 0.1
+LOW = (SETTINGS.claim_contradicted + SETTINGS.claim_partly) / 2
+NAMES = ("Stalin", "Trotsky", "Lenin", "Zinoviev", "Kamenev")
 
 
 def level(score: float, claim: str, evidence: str) -> tuple[str, str]:
-    return support_level(score, set(NUMBER.findall(claim)), evidence, SETTINGS)
+    return support_level(score, stance(claim, evidence, NAMES), SETTINGS)
 
 
 def test_levels_follow_the_two_thresholds():
@@ -30,11 +34,12 @@ def test_levels_follow_the_two_thresholds():
     assert level(LOW, claim, evidence) == (NOT_FOUND, "")
 
 
-def test_evidence_with_other_dates_does_not_support_and_says_why():
-    assert level(HIGH, "Stalin became General Secretary in 1925", "He became General Secretary in 1922.") == (
-        NOT_FOUND,
-        "gives 1922, not 1925",
-    )
+def test_evidence_stating_another_date_contradicts_and_says_how():
+    claim, evidence = "Stalin became General Secretary in 1925", "He became General Secretary in 1922."
+    assert level(HIGH, claim, evidence) == (CONTRADICTED, "gives 1922, not 1925")
+    # Closer than claim_partly is not needed to contradict, only claim_contradicted.
+    assert level(LOW, claim, evidence) == (CONTRADICTED, "gives 1922, not 1925")
+    assert level(SETTINGS.claim_contradicted - 0.01, claim, evidence) == (NOT_FOUND, "")
 
 
 def test_evidence_without_the_claims_date_supports_it_only_partly():
@@ -43,10 +48,48 @@ def test_evidence_without_the_claims_date_supports_it_only_partly():
         SUPPORTED,
         "",
     )
+    # A range states its first and last year; a year within a dated claim's period backs part of it.
+    assert level(HIGH, "Stalin launched the Lenin Enrolment in 1923", "He launched it between 1923-1925.") == (
+        SUPPORTED,
+        "",
+    )
+    claim = "The Lenin Enrolment of 1923-1925 doubled the party"
+    assert level(HIGH, claim, "The Lenin Enrolment began in 1924 and doubled the party.") == (PARTLY, "")
 
 
-def test_a_low_score_is_not_found_whatever_the_numbers():
-    assert level(LOW, "in 1922", "in 1925") == (NOT_FOUND, "")
+# Pairs on which the old number rule of this module ("a claim's year missing
+# while another is present: not found, 'gives X, not Y'") and the rule of
+# askhist.facts disagreed. There is one rule now (facts.stance).
+def test_a_period_around_the_claims_date_neither_supports_nor_contradicts():
+    claim, evidence = "The Lenin Enrolment began in 1924", "Stalin launched the Lenin Enrolment between 1923-1925."
+    assert level(HIGH, claim, evidence) == (NOT_FOUND, "gives only 1923-1925, which includes 1924")
+    assert stance(claim, evidence, NAMES).conflict == ""
+
+
+def test_a_sentence_dated_to_another_event_does_not_support_and_names_no_year():
+    # The old rule: not found, "gives 1922, not 1924". 1922 is when Stalin was appointed.
+    claim, evidence = "Lenin died in 1924", "Stalin was appointed in 1922; Lenin died soon after."
+    assert level(HIGH, claim, evidence) == (NOT_FOUND, "")
+    assert stance(claim, evidence, NAMES).conflict == ""
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("Lenin died in 1922", "With the death of Lenin in 1924, Trotsky seemed the likely leader."),
+        ("Lenin died in 1924", "Stalin was appointed in 1922; Lenin died soon after."),
+        ("The Lenin Enrolment began in 1924", "Stalin launched the Lenin Enrolment between 1923-1925."),
+        ("The Lenin Enrolment began in 1928", "Stalin launched the Lenin Enrolment between 1923-1925."),
+        ("Stalin died in 1953", "When Lenin died in 1924, everybody expected Trotsky to lead."),
+        ("Trotsky joined forces with Zinoviev in 1926", "In 1926, Trotsky joined forces with Kamenev."),
+        ("The Politburo had seven members", "The Politburo had five members and met weekly."),
+    ],
+)
+def test_a_note_naming_another_value_or_person_comes_only_with_contradicted(claim, evidence):
+    for score in (LOW, MIDDLE, HIGH):
+        support, note = level(score, claim, evidence)
+        assert (support == CONTRADICTED) == bool(stance(claim, evidence, NAMES).conflict)
+        assert (", not " in note) == (support == CONTRADICTED)
 
 
 def test_levels_are_listed_strongest_first():
@@ -56,9 +99,10 @@ def test_levels_are_listed_strongest_first():
 def _a_statement_with_a_year(assistant):
     index = assistant.index
     for sid, sentence in enumerate(index.sentences):
-        years = NUMBER.findall(sentence.text)
-        if index.statement_mask[sid] and not index.sentence_related[sid] and len(set(years)) == 1:
-            return sentence, years[0]
+        years = {v.value for v in values(sentence.text) if v.kind == "year" and v.last is None}
+        numbers = [v for v in values(sentence.text) if v.kind == "number"]
+        if index.statement_mask[sid] and not index.sentence_related[sid] and len(years) == 1 and not numbers:
+            return sentence, str(years.pop())
     raise AssertionError("the seeds have a statement with one year")
 
 
@@ -82,3 +126,45 @@ def test_the_same_sentence_with_another_year_contradicts_the_claim_with_a_note(f
     assert own.note == f"gives {year}, not {other}"
     assert report.to_dict()["sources"][0]["support"] in SUPPORT_LEVELS
     assert own.evidence is not None and own.evidence.text == sentence.text
+
+
+# Two of the claim's words, in five short sources, so that the year weighs as
+# much as both: a sentence giving another year loses the year's weight.
+_DOCS = {
+    "notes.txt": "Party notes\n\nLenin died in 1924, and in the years that followed the leaders of the party fought "
+    "a long and bitter struggle over who would succeed him.\n",
+    "snippet.txt": "A student snippet\n\nSome say Lenin died in 1922.\n",
+    "tsar.txt": "The Tsar\n\nLenin never forgave the Tsar, because his brother Alexander died on the gallows.\n",
+    "war.txt": "The civil war\n\nMany soldiers died in the civil war that Lenin fought against the Whites.\n",
+    "canal.txt": "The canal\n\nThe Suez Canal was opened in 1869 after ten years of construction.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def lenin_sources(tmp_path_factory):
+    docs = tmp_path_factory.mktemp("lenin-docs")
+    for name, text in _DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return build_fake_assistant(docs, tmp_path_factory.mktemp("lenin-index"))
+
+
+def test_a_sentence_giving_another_year_is_not_held_to_the_claims_year(lenin_sources):
+    # "Lenin died in 1924, …" scores below claim_contradicted against "Lenin died
+    # in 1922" only because it lacks "1922", which no contradicting sentence has.
+    report = lenin_sources.check("Lenin died in 1922")
+    by_doc = {s.doc: s for s in report.sources}
+    notes = by_doc["notes.txt"]
+    assert notes.score < SETTINGS.claim_contradicted
+    assert (notes.support, notes.note) == (CONTRADICTED, "gives 1924, not 1922")
+    assert notes.evidence is not None and notes.evidence.text.startswith("Lenin died in 1924")
+    assert by_doc["snippet.txt"].support == SUPPORTED and report.disagreement
+
+
+def test_another_person_or_a_not_is_looked_for_as_close_as_before(lenin_sources):
+    # Its "never" is about forgiving, and it scores below claim_contradicted with the
+    # claim's year counted: not held to the year, it would be read as "says the opposite".
+    report = lenin_sources.check("Lenin died in 1922")
+    tsar = next(s for s in report.sources if s.doc == "tsar.txt")
+    assert tsar.score < SETTINGS.claim_contradicted
+    assert stance("Lenin died in 1922", _DOCS["tsar.txt"].split("\n\n")[1], ["Lenin"]).respect == "negation"
+    assert tsar.support == NOT_FOUND

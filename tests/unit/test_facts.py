@@ -2,7 +2,7 @@
 
 import pytest
 
-from askhist.facts import answer_kind, clauses, conflict, negated, values
+from askhist.facts import OTHERWISE, UNSTATED, Stance, answer_kind, clauses, conflict, negated, stance, values
 
 pytestmark = pytest.mark.unit
 
@@ -58,6 +58,16 @@ def test_conflicts_found(statement, evidence, expected):
         ("The Lenin Enrolment began in 1924", "Stalin launched the Lenin Enrolment between 1923-1925."),  # a range
         # Only a name is shared with the clause that gives the other year.
         ("In 1926 Stalin replaced Zinoviev", "In 1927, the Duumvirate beat Zinoviev."),
+        # A year within the claim's period can be true with it.
+        ("The Lenin Enrolment of 1923-1925 doubled the party", "The Lenin Enrolment began in 1924."),
+        # Another person and another year: another fact, not this one stated otherwise.
+        ("Stalin died in 1953", "When Lenin died in 1924, everybody expected Trotsky to lead."),
+        ("Stalin died in 1953", "When Lenin died in 1924, Stalin was ready."),
+        # The clause with the other year names only someone else.
+        ("Lenin died in 1924", "Lenin fell ill in 1922; Stalin died in 1953."),
+        ("Lenin created the Politburo in 1919", "After 1922, Stalin alone served on the Politburo."),
+        # "Not only ... but also" adds, it does not deny.
+        ("Lenin died in 1924", "Lenin's death in 1924 not only created a vacuum but also a struggle."),
     ],
 )
 def test_no_conflict(statement, evidence):
@@ -91,3 +101,51 @@ def test_another_event_of_the_same_thing_is_no_conflict():
 def test_conflict_quotes_the_values_where_they_stand():
     evidence = "Trotsky fell ill; with the death of Lenin in 1924, the struggle began."
     assert conflict("Lenin died in 1922", evidence, NAMES) == "gives 1924, not 1922"
+
+
+def test_one_difference_makes_a_contradiction_two_make_another_fact():
+    claim, names = "Trotsky joined forces with Bukharin in 1926", (*NAMES, "Bukharin")
+    assert conflict(claim, "In 1926, Trotsky joined forces with Zinoviev.", names) == "names Zinoviev, not Bukharin"
+    assert conflict(claim, "In 1927, Trotsky joined forces with Bukharin.", names) == "gives 1927, not 1926"
+    assert conflict(claim, "In 1927, Trotsky joined forces with Zinoviev.", names) == ""
+    # The clause naming the claim's own person still counts when another clause names someone else.
+    assert conflict("Lenin died in 1922", "Stalin rose; Lenin died in 1924.", NAMES) == "gives 1924, not 1922"
+
+
+def test_stance_says_whether_the_claims_values_are_stated():
+    claim = "The Lenin Enrolment began in 1924"
+    assert stance(claim, "The Lenin Enrolment began in 1924.", NAMES) == Stance()
+    assert stance(claim, "The Lenin Enrolment began after Lenin died.", NAMES) == Stance(dating=UNSTATED)
+    # A range states its first and last year; a year within a dated claim's period is part of it.
+    assert stance("Stalin launched the Lenin Enrolment in 1923", "He launched it in 1923-1925.") == Stance()
+    assert stance("The Enrolment of 1923-1925 doubled the party", "It began in 1924.") == Stance(dating=UNSTATED)
+    # Only other years: another event's, or a period around the claim's.
+    assert stance(claim, "Stalin was appointed in 1922; the Enrolment came later.", NAMES) == Stance(dating=OTHERWISE)
+    vague = stance(claim, "The Lenin Enrolment ran from 1923-1925.", NAMES)
+    assert vague == Stance(dating=OTHERWISE, note="gives only 1923-1925, which includes 1924")
+    overlapping = stance("The purge ran from 1936-1938", "The purge ran from 1937-1939.")
+    assert overlapping == Stance(dating=OTHERWISE, note="gives only 1937-1939, which overlaps 1936-1938")
+
+
+def test_a_count_of_another_order_counts_something_else():
+    claim = "The Lenin Enrolment brought about 50,000 new members into the party"
+    assert conflict(claim, "This caused an influx of 500,000 party members.", NAMES) == "gives 500,000, not 50,000"
+    assert conflict(claim, "The Politburo was a group of eight party members.", NAMES) == ""
+    # ... and its years are not the claim's either.
+    dated = "The Lenin Enrolment of 1923-1925 brought 500,000 new members into the party"
+    assert conflict(dated, "In 1919 the Politburo was a group of eight party members.", NAMES) == ""
+    assert conflict("The Politburo had seven members", "The Politburo had five members.") == "gives five, not seven"
+
+
+def test_a_value_belongs_to_the_person_named_in_its_part_of_the_clause():
+    assert conflict("Stalin died in 1953", "After Lenin's death in 1924, Stalin took the documents.", NAMES) == ""
+    evidence = "In 1922, when Lenin died, someone had to lead."  # the part "In 1922" names no one: the clause's
+    assert conflict("Lenin died in 1924", evidence, NAMES) == "gives 1922, not 1924"
+
+
+def test_stance_names_the_respect_of_the_contradiction():
+    assert stance("Lenin died in 1922", "Lenin died in 1924.", NAMES).respect == "year"
+    assert stance("The Politburo had seven members", "The Politburo had five members.").respect == "number"
+    assert stance("Zinoviev led the Leningrad party", "Kamenev led the Leningrad party.", NAMES).respect == "person"
+    assert stance("Trotsky was not popular", "Trotsky was popular.", NAMES).respect == "negation"
+    assert stance("Lenin died in 1924", "Lenin died in 1924.", NAMES).respect == ""

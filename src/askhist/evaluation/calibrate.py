@@ -16,8 +16,11 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..answer import AnswerSettings
 from ..assistant import Assistant
-from ..claims import NOT_FOUND, NUMBER, SUPPORTED, support_level
+from ..claims import PARTLY, SUPPORTED, support_level
+from ..conversation import collection_names
+from ..facts import Stance, stance
 from .metrics import is_hit, precision_recall_f1, quote_spans
 from .qa import RELATED_SUFFIX, QAItem, document_texts
 from .runner import CachedEncoder, variant
@@ -39,7 +42,7 @@ class ScoredQuestion:
 class ScoredPair:
     claim: str  # the claim's id
     split: str
-    numbers: frozenset[str]  # years in the claim
+    found: Stance  # how the evidence stands towards the claim's facts
     key: str  # doc or doc#related
     gold: str | None
     score: float
@@ -117,15 +120,16 @@ def best_abstain_threshold(scored: Sequence[ScoredQuestion], prefer: float | Non
 
 def score_claims(assistant: Assistant, items: Sequence[QAItem], encoder=None) -> list[ScoredPair]:
     target = variant(assistant, {"claim_partly": NEVER}, encoder)
+    names = collection_names(s.text for s in assistant.index.sentences)
     out = []
     for item in items:
         if not item.is_claim:
             continue
-        numbers = frozenset(NUMBER.findall(item.question))
         for s in target.check(item.question).sources:
             key = s.doc if s.section == "main" else s.doc + RELATED_SUFFIX
             evidence = s.evidence.text if s.evidence else ""
-            out.append(ScoredPair(item.id, item.split, numbers, key, item.gold_support(key), s.score, evidence))
+            found = stance(item.question, evidence, names)
+            out.append(ScoredPair(item.id, item.split, found, key, item.gold_support(key), s.score, evidence))
     return out
 
 
@@ -135,9 +139,9 @@ def claim_f1(pairs: Sequence[ScoredPair], partly: float, supported: float, level
     tp = fp = fn = 0
     for p in pairs:
         settings = _Thresholds(partly, supported)
-        predicted_level, _ = support_level(p.score, set(p.numbers), p.evidence, settings)
+        predicted_level, _ = support_level(p.score, p.found, settings)
         if level is None:
-            predicted, gold = predicted_level != NOT_FOUND, p.gold is not None
+            predicted, gold = predicted_level in (SUPPORTED, PARTLY), p.gold is not None
         else:
             predicted, gold = predicted_level == SUPPORTED, p.gold == level
         tp, fp, fn = tp + (predicted and gold), fp + (predicted and not gold), fn + (gold and not predicted)
@@ -148,6 +152,7 @@ def claim_f1(pairs: Sequence[ScoredPair], partly: float, supported: float, level
 class _Thresholds:
     claim_partly: float
     claim_supported: float
+    claim_contradicted: float = AnswerSettings.claim_contradicted
 
 
 def best_claim_thresholds(
