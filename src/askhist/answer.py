@@ -16,16 +16,16 @@ a boundary that does not need ``Scored``/``Reading`` in both directions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
-from .facts import answer_kind, values
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
-from .reasons import WHY_QUESTION, asks_for_reason, gives_reason, reason_follows
+from .reasons import CAUSE, WHY_QUESTION, reason_follows
 from .retrieval import CONTEXT_WEIGHT, Hit, Query, Retriever
 from .timing import Timings, stopwatch
 
@@ -34,6 +34,8 @@ NO_STATEMENT = (
     "The closest passages hold no sentence that could answer this (only titles, headings or questions). "
     "The passages below are the closest they come."
 )
+_YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
+_WHEN_QUESTION = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bhow long\b", re.IGNORECASE)
 
 
 # The columns of ``Scorer.features``, one per way a sentence can answer a question:
@@ -41,7 +43,7 @@ NO_STATEMENT = (
 #   lexical      share of the question's word weight (IDF) the sentence covers
 #   context      cosine of the passage around the sentence
 #   unknown      share of question weight in words no source uses ("Yalta")
-#   answer_type  a year for "when", a number for "how many", a causal word for "why"/"how" (answer_type_cue)
+#   answer_type  a year for "when", a causal word for "why"/"how"
 #   novelty      share of the sentence's words the question lacks
 #   previous     cosine of the sentence before, in the same section ("He was..." after "Trotsky...")
 #   related      1 for a snippet of another essay listed in the file
@@ -57,7 +59,7 @@ class AnswerSettings:
     lexical_weight: float = 0.4
     context_weight: float = 0.0  # cosine of the passage around the sentence
     unknown_penalty: float = 1.0  # per share of question weight in words no source uses
-    answer_type_weight: float = 0.1  # answer_type_cue: the value or the cause the question asks for
+    answer_type_weight: float = 0.1  # a year for "when", a causal word for "why"/"how"
     novelty_weight: float = 0.1  # favour sentences that add words the question lacks
     previous_weight: float = 0.0  # cosine of the sentence before: "He was..." after "Trotsky..."
     related_penalty: float = 0.0  # snippets of other essays rank below a source's own text
@@ -311,7 +313,8 @@ class Scorer:
         vocabulary = self.index.bm25.vocabulary
         unknown = sum(w for t, w in terms.items() if t not in vocabulary) / total
         sentences = self.index.sentences
-        answer_type = [answer_type_cue(question, sentences[i].text) for i in ids] if question else np.zeros(n)
+        cue = _YEAR if _WHEN_QUESTION.search(question) else CAUSE if WHY_QUESTION.search(question) else None
+        answer_type = np.zeros(n) if cue is None else [float(bool(cue.search(sentences[i].text))) for i in ids]
         novelty = (sizes - shared) / np.maximum(1, sizes)
         follows = self.index.sentence_follows[ids]  # the previous sentence is in the same section
         previous = np.zeros(n, dtype=np.float32)
@@ -340,16 +343,6 @@ class Scorer:
     ) -> np.ndarray:
         """Weighted sum of ``features``."""
         return self.features(sentence_ids, vector, terms, context, question) @ self.settings.feature_weights()
-
-
-def answer_type_cue(question: str, sentence: str) -> float:
-    """1 when the sentence holds what the question asks for: a year for
-    "when", a number for "how many" (:func:`askhist.facts.answer_kind`), a
-    causal word for "why"/"how" (:mod:`askhist.reasons`); else 0."""
-    kind = answer_kind(question)
-    if kind is not None:
-        return float(any(v.kind == kind for v in values(sentence)))
-    return float(asks_for_reason(question) and gives_reason(sentence))
 
 
 def _tokens_overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from askhist.answer import AnswerSettings, answer_type_cue
+from askhist.answer import AnswerSettings
 from askhist.assistant import Assistant, Settings
 from askhist.reasons import asks_for_reason, gives_reason, reason_follows
 
@@ -108,19 +108,3 @@ def test_the_reader_vetoes_a_next_sentence_that_reads_worse(trotsky, bonus, runs
     answer = reader.ask("Why did launching attacks on the party bureaucracy dig Trotsky's grave?")
     assert answer.sentences[0].text.startswith("Trotsky continued to dig his grave")
     assert answer.sentences[0].runs_on is runs_on
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "cue"),
-    [
-        ("When did Lenin die?", "Lenin died in 1924.", 1.0),
-        ("When did Lenin die?", "Lenin died because of strokes.", 0.0),
-        ("How many members joined?", "This caused an influx of 500,000 party members.", 1.0),
-        # "how many" asks for a number, not a cause (it used to get the causal cue).
-        ("How many members joined?", "They joined because it led to jobs.", 0.0),
-        ("Why did Trotsky lose?", "He lost because he was arrogant.", 1.0),
-        ("Who was Bukharin?", "Bukharin led the Right because he liked the NEP.", 0.0),
-    ],
-)
-def test_the_answer_type_cue_is_the_value_or_the_cause_asked_for(question, sentence, cue):
-    assert answer_type_cue(question, sentence) == cue
