@@ -409,8 +409,9 @@ def answer_question(
         with stopwatch(timings, "answer_selection"):
             abstained = should_abstain(scored.scores, settings.abstain_below)
             chosen = [] if abstained else select_sentences(index, scored.candidates, scored.scores, settings)
+        with stopwatch(timings if checker is not None else None, "reading"):  # no "reading" stage without a reader
             runs_on = reason_after(query, chosen, scored, index, settings, checker)
-            return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, runs_on)
+        return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, runs_on)
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
     with stopwatch(timings, "answer_selection"):
