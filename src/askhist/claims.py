@@ -159,30 +159,43 @@ def _claim_report(
     all_scores = np.concatenate(every) if every else np.zeros(0)
     all_near = np.concatenate(every_near) if every else np.zeros(0)
     statement = index.statement_mask  # a title or a question is no evidence for a claim
-    read_from = _reading_cutoff(all_scores, statement, index, settings) if reader is not None else np.inf
+    read = _sources_to_read(all_scores, statement, index, settings) if reader is not None else set()
+    floor = settings.claim_contradicted  # below it a sentence neither contradicts nor supports
+    stances: dict[str, Stance] = {}  # by sentence text: copies of one essay are read once
+
+    def stance_of(sid: int) -> Stance:
+        text = index.sentences[sid].text
+        if text not in stances:
+            stances[text] = stance(claim, text, names)
+        return stances[text]
+
     results = []
-    for doc_id, section, group in index.sentence_groups:
+    for number, (doc_id, section, group) in enumerate(index.sentence_groups):
         sids = group[statement[group]]
         if not len(sids):
             continue
         scores = all_scores[sids]
         ranked = np.argsort(-scores, kind="stable")[: settings.claim_contradiction_candidates]
         position = int(ranked[0])
-        if reader is not None and scores[position] >= read_from:
+        if number in read:
             with stopwatch(timings, "reading"):
                 position = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
         best = int(sids[position])
         sentence, score = index.sentences[best], float(scores[position])
-        support, note = support_level(score, stance(claim, sentence.text, names), settings)
+        found = stance_of(best) if score >= floor else Stance()
+        support, note = support_level(score, found, settings)
         # The source's sentences that state the claim's fact otherwise: a
         # different year or number among those closest to the claim, its
         # missing values aside (they cannot hold them); another person or a
-        # "not" among those closest to the claim itself.
+        # "not" among those closest to the claim itself. The rules are read
+        # only for sentences close enough to count (thousands of sources).
         near = all_near[sids]
         nearest = np.argsort(-near, kind="stable")[: settings.claim_contradiction_candidates].tolist()
         conflicts = []
         for i in dict.fromkeys([*nearest, *ranked.tolist()]):
-            found = stance(claim, index.sentences[int(sids[i])].text, names)
+            if max(scores[i], near[i] if i in nearest else -np.inf) < floor:
+                continue
+            found = stance_of(int(sids[i]))
             closeness = near[i] if found.respect in ("year", "number") and i in nearest else scores[i]
             if found.conflict and closeness >= settings.claim_contradicted:
                 conflicts.append((int(sids[i]), float(scores[i]), found.conflict))
@@ -212,17 +225,21 @@ def _evidence(sentence) -> Evidence:
     )
 
 
-def _reading_cutoff(all_scores: np.ndarray, statement: np.ndarray, index: Index, settings: AnswerSettings) -> float:
-    """The lowest best-sentence score whose source the reader reads: sources
-    at least partly supporting the claim, at most ``claim_read_sources`` of
-    them (reads grow with the collection otherwise)."""
-    bests = sorted(
-        (float(all_scores[g[statement[g]]].max()) for _, _, g in index.sentence_groups if statement[g].any()),
-        reverse=True,
-    )
-    if not bests or settings.claim_read_sources < 1:
-        return np.inf
-    return max(settings.claim_partly, bests[min(len(bests), settings.claim_read_sources) - 1])
+def _sources_to_read(all_scores: np.ndarray, statement: np.ndarray, index: Index, settings: AnswerSettings) -> set[int]:
+    """The sources (positions in ``index.sentence_groups``) whose evidence the
+    reader picks: those at least partly supporting the claim, at most
+    ``claim_read_sources`` of them, the best first (reads would grow with the
+    collection otherwise, and with copies of one essay, whose scores tie)."""
+    if settings.claim_read_sources < 1:
+        return set()
+    bests = [
+        (float(all_scores[g[statement[g]]].max()), number)
+        for number, (_, _, g) in enumerate(index.sentence_groups)
+        if statement[g].any()
+    ]
+    bests = [(score, number) for score, number in bests if score >= settings.claim_partly]
+    bests.sort(key=lambda pair: (-pair[0], pair[1]))
+    return {number for _, number in bests[: settings.claim_read_sources]}
 
 
 def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, reader: Reader, top: int) -> int:

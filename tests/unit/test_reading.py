@@ -128,3 +128,19 @@ def test_follow_ups_are_read_only_when_the_setting_asks(fake_assistant):
     assert reader.pairs and all(
         q.endswith("and what about Bukharin?") and q != "and what about Bukharin?" for q, _ in reader.pairs
     )  # read with the question it follows
+
+
+def test_the_claim_check_reads_at_most_claim_read_sources_even_when_copies_tie(tmp_path):
+    from .conftest import SEEDS, build_fake_assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    essay = sorted(SEEDS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    for n in range(8):  # eight copies of one essay: every source scores the same
+        (docs / f"copy{n}.txt").write_text(essay, encoding="utf-8")
+    base = build_fake_assistant(docs, tmp_path / "index")
+    reader = FakeReader(word="stalin")
+    report = _assistant(base, reader).check("Stalin became General Secretary in 1922")
+    settings = AnswerSettings()
+    assert len(report.sources) == 8
+    assert 0 < len(reader.pairs) <= settings.claim_read_sources * settings.claim_read_top
