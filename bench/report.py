@@ -3,10 +3,17 @@ and every figure beside the naive baseline's, as Markdown."""
 
 from __future__ import annotations
 
+# Issue 10's budget with the reader (2 cores, seeds): warm ask p50 120 ms / p95 250 ms, check 300 ms, a
+# cold one-shot CLI 3 s, 8 students at once served. It replaced issue 5's 25 / 50 ms for ask, set before
+# askhist had a reader (which now takes ~36 ms of a question); issue 5's other targets stand, and its
+# 100k ask target (60 ms) is held to the same 120 ms as the seeds now.
 TARGETS = {
-    "ask_p50_ms": 25.0,
-    "ask_p95_ms": 50.0,
-    "ask_p50_ms_100k": 60.0,
+    "ask_p50_ms": 120.0,
+    "ask_p95_ms": 250.0,
+    "check_p95_ms": 300.0,
+    "cold_cli_seconds": 3.0,
+    "students_p95_ms": 1000.0,  # "still served": every one of 8 students at once answered within a second
+    "ask_p50_ms_100k": 120.0,
     "build_over_raw_encoder": 1.3,
     "serve_ready_seconds": 6.0,
     "memory_mb_100k": 1024.0,
@@ -14,7 +21,7 @@ TARGETS = {
 
 
 def targets(results: dict) -> list[dict]:
-    """Each target of issue 5 with the measured value and whether it is met."""
+    """Each target (issue 10's budget, issue 5's other targets) with the measured value and whether it is met."""
     rows = []
 
     def add(name: str, measured, limit, unit: str) -> None:
@@ -26,6 +33,11 @@ def targets(results: dict) -> list[dict]:
     warm = results["warm"]
     add("warm ask p50 (seed collection)", warm["ask"]["p50_ms"], TARGETS["ask_p50_ms"], "ms")
     add("warm ask p95 (seed collection)", warm["ask"]["p95_ms"], TARGETS["ask_p95_ms"], "ms")
+    add("warm check p95 (seed collection)", warm["check"]["p95_ms"], TARGETS["check_p95_ms"], "ms")
+    cold = results.get("cold_cli", {}).get("seconds")
+    add("askhist ask cold start to answer", cold, TARGETS["cold_cli_seconds"], "s")
+    concurrent = warm.get("concurrent", {}).get("latency", {})
+    add("8 students at once: latency p95", concurrent.get("p95_ms"), TARGETS["students_p95_ms"], "ms")
     biggest = max(results["scaling"], key=lambda e: e["build"]["passages"], default=None)
     at_100k = biggest if biggest and biggest["build"]["passages"] >= 100_000 else None
     add(
