@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from askhist.answer import AnswerSettings, is_statement
+from askhist.chunking import is_statement
+from askhist.scoring import AnswerSettings
 from askhist.text import tokenize
 from askhist.timing import stopwatch
 

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from askhist import Assistant
-from askhist.answer import Scorer, is_statement
+from askhist.chunking import is_statement
 from askhist.evaluation.metrics import covers, quote_spans
 from askhist.evaluation.qa import load_qa
 from askhist.reader import Reader
 from askhist.retrieval import Retriever, make_query
+from askhist.scoring import Scorer
 from askhist.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import Answer, AnswerSettings, answer_question
+from .answer import Answer, answer_question
 from .bm25 import TokenizerParams
 from .callbacks import LogFn, ProgressFn
 from .chunking import ChunkingParams
@@ -46,6 +46,7 @@ from .index import (
 )
 from .reader import Reader, load_reader
 from .retrieval import Query, RetrievalSettings, Retriever
+from .scoring import AnswerSettings
 from .text import clean_user_text, expand_shorthand
 from .timing import Timings
 

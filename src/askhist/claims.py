@@ -19,12 +19,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .answer import FEATURE_NAMES, AnswerSettings, Scorer, location
+from .answer import location
 from .cleaning import MAIN
 from .facts import OTHERWISE, UNSTATED, Stance, stance, values
 from .index import Index
 from .reader import Reader
 from .retrieval import Query, Retriever
+from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
 from .timing import Timings, stopwatch
 
 SUPPORTED = "supported"

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("conversation",),
     ("retrieval",),
     ("reader",),
+    ("scoring",),
     ("answer",),
     ("disagreement",),
     ("claims",),

@@ -16,11 +16,11 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..answer import AnswerSettings
 from ..assistant import Assistant
 from ..claims import PARTLY, SUPPORTED, support_level
 from ..conversation import collection_names
 from ..facts import Stance, stance
+from ..scoring import AnswerSettings
 from .metrics import is_hit, precision_recall_f1, quote_spans
 from .qa import RELATED_SUFFIX, QAItem, document_texts
 from .runner import CachedEncoder, variant

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..answer import AnswerSettings
 from ..assistant import Assistant, InputError, Settings
 from ..claims import CONTRADICTED, PARTLY, SUPPORTED
 from ..frontend import percentile
 from ..retrieval import RetrievalSettings
+from ..scoring import AnswerSettings
 from .metrics import (
     RANK_DEPTH,
     RECALL_KS,
