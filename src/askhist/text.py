@@ -114,8 +114,8 @@ def tokenize(text: str, *, stop_words: bool = True, stem: str = "snowball") -> l
 
 
 # Texting shorthand students type, as a general list (not words picked from the evaluation's questions):
-# to a search and a reader these are unknown words, and "wat" or "ppl" in a question made askhist decline
-# it ("the question's words are not in the sources").
+# to a search and a reader these are unknown words, which miss the sentences that say "people" and count
+# towards the share of the question the collection never uses (the off-topic guard).
 SHORTHAND = {
     "wat": "what", "wot": "what", "wut": "what", "whats": "what is", "wats": "what is",
     "whos": "who is", "wheres": "where is", "hows": "how is",
