@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from askhist import Assistant
-from askhist.answer import score_candidates
+from askhist.answer import reader_question, score_candidates
 from askhist.evaluation.metrics import is_hit, quote_spans
 from askhist.evaluation.qa import document_texts, load_qa
 from askhist.reasons import WHY_QUESTION
@@ -42,7 +42,7 @@ def collect_item(assistant: Assistant, item, texts: dict[str, str]) -> dict:
     vector = retriever.query_vector(query)
     hits = retriever.search(query, k=10, vector=vector)
     quotes = [(q.doc, quote_spans(texts[q.doc], q.quote)) for q in item.evidence]
-    question = f"{query.context} {query.text}" if query.context else query.text
+    question = reader_question(query)
     logits: dict[int, float] = {}
     previous: dict[int, float] = {}
     configs = {}

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from askhist import Assistant
+from askhist.answer import reader_question
 from askhist.chunking import is_statement
 from askhist.evaluation.metrics import covers, quote_spans
 from askhist.evaluation.qa import load_qa
 from askhist.reader import Reader
-from askhist.retrieval import Retriever, make_query
+from askhist.retrieval import Query, Retriever
 from askhist.scoring import Scorer
 from askhist.text import normalize
 
@@ -66,7 +67,7 @@ def collect_item(assistant: Assistant, reader: Reader, item, texts: dict[str, st
     started = time.perf_counter()
     answer = assistant.ask(item.question, history=list(item.history))
     ask_ms = 1000 * (time.perf_counter() - started)
-    query = make_query(item.question, list(item.history))
+    query = Query(item.question, "")
     vector = retriever.query_vector(query)
     hits = retriever.search(query, k=DEPTH, vector=vector)
     quotes = [(q.doc, quote_spans(texts[q.doc], q.quote)) for q in item.evidence]
@@ -87,8 +88,8 @@ def collect_item(assistant: Assistant, reader: Reader, item, texts: dict[str, st
     features = scorer.features(
         candidates, vector, scorer.weighted_terms(query), np.array(context, dtype=np.float32), query.text
     )
-    today = features @ assistant.settings.answer.weights()
-    question = f"{query.context} {query.text}" if query.context else query.text
+    today = features @ assistant.settings.answer.feature_weights()
+    question = reader_question(query)
     sentences = [index.sentences[s].text for s in candidates]
     follows = index.sentence_follows
     before = [index.sentences[s - 1].text if follows[s] else None for s in candidates]
@@ -144,7 +145,8 @@ def collect_item(assistant: Assistant, reader: Reader, item, texts: dict[str, st
 def main() -> None:
     name = sys.argv[1]
     docs, index_dir, qa = DATASETS[name]
-    items = [i for i in load_qa(qa) if not i.is_claim]
+    # Questions that stand alone, as in bench/reader_answer/collect.py (follow-ups: askhist eval).
+    items = [i for i in load_qa(qa) if not i.is_claim and not i.history]
     if name == "squad":
         rng = random.Random(0)
         answerable = [i for i in items if i.answerable]

@@ -314,6 +314,12 @@ def score_candidates(
     return Scored(candidates, features @ settings.feature_weights(), lexical, unknown)
 
 
+def reader_question(query: Query) -> str:
+    """What the reader reads a query as: a follow-up with the question it
+    follows, as it was searched."""
+    return f"{query.context} {query.text}" if query.context else query.text
+
+
 def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: AnswerSettings) -> Reading:
     """Read the ``read_top`` best candidates by today's score with the
     cross-encoder and combine its logits with today's score."""
@@ -321,8 +327,7 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
     read_ids = [scored.candidates[i] for i in order]
     if not read_ids:
         return Reading([], np.zeros(0), np.zeros(0), np.zeros(0), 0.0)
-    # A follow-up is read with the question it follows, as it was searched.
-    question = f"{query.context} {query.text}" if query.context else query.text
+    question = reader_question(query)
     before = None
     if settings.read_previous_for_why and WHY_QUESTION.search(query.text):
         follows = index.sentence_follows
@@ -375,7 +380,7 @@ def reason_after(
     if not reason_follows(query.text, first.text, coverage, settings.reason_min_coverage):
         return None
     if reader is not None:
-        question = f"{query.context} {query.text}" if query.context else query.text
+        question = reader_question(query)
         both = index.documents[first.doc].text[first.start : index.sentences[following].end]
         known = (read_logits or {}).get(best)
         alone = known if known is not None else float(reader.score(question, [first.text])[0])

@@ -179,14 +179,3 @@ class Scorer:
             "related": related,
         }
         return np.column_stack([columns[name] for name in FEATURE_NAMES]).astype(np.float32)
-
-    def score(
-        self,
-        sentence_ids: list[int],
-        vector: np.ndarray,
-        terms: dict[str, float],
-        context: np.ndarray | None = None,
-        question: str = "",
-    ) -> np.ndarray:
-        """Weighted sum of ``features``."""
-        return self.features(sentence_ids, vector, terms, context, question) @ self.settings.feature_weights()

@@ -64,11 +64,6 @@ def _turns(item: QAItem) -> tuple[str, ...]:
     return (*(normalize(h).strip() for h in item.history), normalize(item.question).strip())
 
 
-def shared_evidence(a: QAItem, b: QAItem, texts: dict[str, str]) -> bool:
-    """Whether two items quote overlapping spans of the same file."""
-    return _overlap(_evidence_spans(a, texts), _evidence_spans(b, texts))
-
-
 def _reason(a: QAItem, b: QAItem, spans_a: list, spans_b: list) -> str | None:
     if (a.type == "claim") != (b.type == "claim"):
         return None
