@@ -23,7 +23,7 @@ from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
-from .reasons import WHY_QUESTION, reason_follows
+from .reasons import WHY_QUESTION, gives_reason, reason_follows, refers_back
 from .retrieval import Hit, Query, Retriever
 from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
 from .timing import Timings, stopwatch
@@ -40,8 +40,10 @@ __all__ = ["FEATURE_NAMES", "AnswerSettings", "Scorer"]  # today's score, from a
 class AnswerSentence:
     """One quoted sentence of an answer, with its citation number. With
     ``runs_on``, the quote is the sentence and the one after it (a why/how
-    question whose reason follows the sentence that restates it), and
-    ``text`` spans both, exactly as the file has them."""
+    question whose reason follows the sentence that restates it); with
+    ``runs_back``, the one before it and the sentence ("This was a threat
+    to Stalin" after the threat). ``text`` spans both, exactly as the file
+    has them."""
 
     text: str
     doc: str
@@ -54,6 +56,7 @@ class AnswerSentence:
     section: str  # MAIN, or "related-N" for a snippet of another essay listed in the file
     paragraph: int  # 1-based paragraph number within the document
     runs_on: bool = False  # the quote includes the next sentence, which gives the reason
+    runs_back: bool = False  # the quote starts with the sentence before, which gives the reason
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ def _sentence_dict(s: AnswerSentence) -> dict:
         "section": s.section,
         "paragraph": s.paragraph,
         "runs_on": s.runs_on,
+        "runs_back": s.runs_back,
     }
 
 
@@ -227,7 +231,7 @@ def answer_question(
     ``timings``, if given, gets the seconds of each stage added in (see
     ``Retriever.search``, plus answer_selection and reading).
     """
-    checker = reader  # reads a why/how quote with its next sentence, follow-ups too (``reason_after``)
+    checker = reader  # reads a why/how quote with its neighbour, follow-ups too (``reason_span``)
     if query.context and not settings.read_followups:
         reader = None
     with stopwatch(timings, "query_encoding"):
@@ -241,8 +245,8 @@ def answer_question(
             abstained = should_abstain(scored.scores, settings.abstain_below)
             chosen = [] if abstained else select_sentences(index, scored.candidates, scored.scores, settings)
         with stopwatch(timings if checker is not None else None, "reading"):  # no "reading" stage without a reader
-            runs_on = reason_after(query, chosen, scored, index, settings, checker)
-        return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, runs_on)
+            span = reason_span(query, chosen, scored, index, settings, checker)
+        return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, span)
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
     with stopwatch(timings, "answer_selection"):
@@ -253,18 +257,15 @@ def answer_question(
         abstained = bool(
             not reading.read
             or (reading.probability < settings.abstain_evidence_below and top < settings.answer_above_logit)
-            or (
-                scored.unknown >= settings.abstain_unknown_share
-                and top < settings.abstain_unknown_logit
-            )
+            or (scored.unknown >= settings.abstain_unknown_share and top < settings.abstain_unknown_logit)
         )
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
         if settings.promote_answer_passage and reading.read:
             hits = promote(hits, index, reading.read[int(np.argmax(reading.combined))])
         with stopwatch(timings, "reading"):
             read_logits = dict(zip(reading.read, reading.logits.tolist()))
-            runs_on = reason_after(query, chosen, scored, index, settings, checker, read_logits)
-        return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, runs_on)
+            span = reason_span(query, chosen, scored, index, settings, checker, read_logits)
+        return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, span)
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,7 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
     return Reading(read_ids, logits, combined, features, probability)
 
 
-def reason_after(
+def reason_span(
     query: Query,
     chosen: list[tuple[int, float]],
     scored: Scored,
@@ -358,36 +359,53 @@ def reason_after(
     settings: AnswerSettings,
     reader: Reader | None = None,
     read_logits: dict[int, float] | None = None,
-) -> int | None:
-    """The sentence after the best chosen one when it likely gives the reason
-    a why/how question asks for: the best one restates the question
-    (:func:`askhist.reasons.reason_follows`), the next statement is in the
-    same section, and the reader, if any, scores the two together above the
-    first alone ("How did being General Secretary help Stalin?" is answered
-    by its first sentence; the next one is about something else);
+) -> tuple[int, int] | None:
+    """The first and last sentence ids of the best chosen sentence's quote
+    when a neighbour likely gives the reason a why/how question asks for: the
+    best sentence restates the question (:func:`askhist.reasons.reason_follows`)
+    and the neighbour is a statement of the same section. The sentence before
+    when the best one points back at it ("This was a threat to Stalin...");
+    else a neighbour that gives a cause ("Thus, ...") when just one does;
+    else the sentence after, unless the reader, if any, reads the two worse
+    than the first alone ("How did being General Secretary help Stalin?" is
+    answered by its first sentence; the next one is about something else).
     ``read_logits`` are the logits of sentences it has read already. None
-    otherwise."""
+    when the quote is the sentence alone."""
     if not chosen:
         return None
     best = chosen[0][0]
-    following = best + 1
-    if following >= len(index.sentences) or not index.sentence_follows[following]:
-        return None
-    if not is_statement(index.sentences[following]):
-        return None
     first = index.sentences[best]
     coverage = float(scored.lexical[scored.candidates.index(best)])
     if not reason_follows(query.text, first.text, coverage, settings.reason_min_coverage):
         return None
-    if reader is not None:
-        question = reader_question(query)
-        both = index.documents[first.doc].text[first.start : index.sentences[following].end]
-        known = (read_logits or {}).get(best)
-        alone = known if known is not None else float(reader.score(question, [first.text])[0])
-        together = float(reader.score(question, [both])[0])
-        if together < alone - settings.reason_read_tolerance:
-            return None
-    return following
+    back = (best - 1, best) if settings.reason_looks_back and _neighbour_statement(index, best, -1) else None
+    after = (best, best + 1) if _neighbour_statement(index, best, +1) else None
+    if back and refers_back(first.text):
+        return back
+    causal = [
+        span
+        for span, other in ((back, best - 1), (after, best + 1))
+        if span and gives_reason(index.sentences[other].text)
+    ]
+    if len(causal) == 1:
+        return causal[0]  # "because", "thus"...: the reason, whatever the reader reads
+    if after is None or reader is None:
+        return after
+    question = reader_question(query)
+    known = (read_logits or {}).get(best)
+    alone = known if known is not None else float(reader.score(question, [first.text])[0])
+    both = index.documents[first.doc].text[first.start : index.sentences[best + 1].end]
+    together = float(reader.score(question, [both])[0])
+    return None if together < alone - settings.reason_read_tolerance else after
+
+
+def _neighbour_statement(index: Index, sentence_id: int, step: int) -> bool:
+    """The sentence ``step`` (+1 or -1) away is a statement of the same section."""
+    other = sentence_id + step
+    if not 0 <= other < len(index.sentences):
+        return False
+    follows = index.sentence_follows[max(sentence_id, other)]
+    return bool(follows) and is_statement(index.sentences[other])
 
 
 def promote(hits: list[Hit], index: Index, sentence_id: int) -> list[Hit]:
@@ -410,29 +428,32 @@ def _answer(
     abstained: bool,
     had_candidates: bool,
     top_k: int,
-    runs_on: int | None = None,
+    span: tuple[int, int] | None = None,
 ) -> Answer:
     """The answer for the chosen sentences (none when abstaining); with
-    ``runs_on``, the first quote runs on through that sentence."""
-    if runs_on is not None:
-        chosen = [chosen[0], *(c for c in chosen[1:] if c[0] != runs_on)]
+    ``span``, the first quote covers those sentences (the best chosen one
+    and its neighbour that gives the reason)."""
+    if span is not None:
+        chosen = [chosen[0], *(c for c in chosen[1:] if not span[0] <= c[0] <= span[1])]
     sentences = []
     for number, (sid, score) in enumerate(chosen, start=1):
         s = index.sentences[sid]
-        end = index.sentences[runs_on].end if number == 1 and runs_on is not None else s.end
+        first, last = span if number == 1 and span is not None else (sid, sid)
+        start, end = index.sentences[first].start, index.sentences[last].end
         sentences.append(
             AnswerSentence(
-                text=index.documents[s.doc].text[s.start : end],
+                text=index.documents[s.doc].text[start:end],
                 doc=s.doc,
                 title=index.documents[s.doc].title,
-                start=s.start,
+                start=start,
                 end=end,
                 citation=number,
-                location=location(s),
+                location=location(index.sentences[first]),
                 score=score,
                 section=s.section,
-                paragraph=s.paragraph,
-                runs_on=end != s.end,
+                paragraph=index.sentences[first].paragraph,
+                runs_on=last != sid,
+                runs_back=first != sid,
             )
         )
     sentences = tuple(sentences)

@@ -38,6 +38,16 @@ def gives_reason(sentence: str) -> bool:
     return bool(CAUSE.search(sentence))
 
 
+# A sentence that opens on a demonstrative or "it" points back at what came before: "This was a threat to
+# Stalin" restates the question, and the threat is the sentence before.
+_POINTS_BACK = re.compile(r"^\W*(?:this|that|these|those|such|it)\b", re.IGNORECASE)
+
+
+def refers_back(sentence: str) -> bool:
+    """The sentence opens by pointing back ("This was...", "Such a move...")."""
+    return bool(_POINTS_BACK.match(sentence))
+
+
 def reason_follows(question: str, sentence: str, coverage: float, min_coverage: float) -> bool:
     """Whether the reason a question asks for is likely in the sentence after
     ``sentence``: the question asks why or how, the sentence restates it

@@ -94,6 +94,9 @@ class AnswerSettings:
     # ... unless the reader scores the two sentences together below the first alone by more than this: a
     # next sentence about something else. Ties run on: the int8 logits move by about 0.1 with padding alone.
     reason_read_tolerance: float = 0.1
+    # The reason may be the sentence before instead: taken when the sentence points back to it ("This was..."),
+    # or when the reader reads the two better than the sentence and the next one (README, Choices).
+    reason_looks_back: bool = True
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
     claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first

@@ -36,9 +36,9 @@ def test_answer_sentences_and_passages_carry_the_chunkers_section_and_paragraph(
             text = assistant.document(s.doc).text
             assert text[s.start : s.end] == s.text
             chunk = sentences[(s.doc, s.start)]
-            # A quote is one sentence, or (runs_on) that sentence and the next one of its section.
+            # A quote is one sentence, or (runs_on, runs_back) two sentences of a section that follow each other.
             following = [n for n in assistant.index.sentences if n.doc == s.doc and n.start > chunk.start]
-            assert s.end == (min(following, key=lambda n: n.start).end if s.runs_on else chunk.end)
+            assert s.end == (min(following, key=lambda n: n.start).end if s.runs_on or s.runs_back else chunk.end)
             assert (s.section, s.paragraph) == (chunk.section, chunk.paragraph)
             assert s.location == location(chunk)
             seen_sections.add(s.section)

@@ -11,7 +11,7 @@ import pytest
 
 from askhist.answer import AnswerSettings
 from askhist.assistant import Assistant, Settings
-from askhist.reasons import asks_for_reason, gives_reason, reason_follows
+from askhist.reasons import asks_for_reason, gives_reason, reason_follows, refers_back
 
 from .conftest import build_fake_assistant
 
@@ -75,6 +75,16 @@ class WordReader:
         return np.array([(9.0 if "grave" in s else -9.0) + (self.bonus if self.word in s else 0.0) for s in sentences])
 
 
+class AloneReader:
+    """A fake reader: a high logit for the one sentence starting with ``opening``, read alone."""
+
+    def __init__(self, opening: str) -> None:
+        self.opening = opening
+
+    def score(self, question, sentences, before=None, after=None) -> np.ndarray:
+        return np.array([9.0 if s.startswith(self.opening) and s.count(".") == 1 else -9.0 for s in sentences])
+
+
 def test_the_quote_runs_on_into_the_reason_with_exact_offsets(trotsky):
     answer = trotsky.ask("Why did launching attacks on the party bureaucracy dig Trotsky's grave?")
     first = answer.sentences[0]
@@ -108,3 +118,55 @@ def test_the_reader_vetoes_a_next_sentence_that_reads_worse(trotsky, bonus, runs
     answer = reader.ask("Why did launching attacks on the party bureaucracy dig Trotsky's grave?")
     assert answer.sentences[0].text.startswith("Trotsky continued to dig his grave")
     assert answer.sentences[0].runs_on is runs_on
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points_back"),
+    [
+        ("This was a threat to Stalin.", True),
+        ("“Such a move cost him the party.", True),
+        ("It made him powerful.", True),
+        ("Stalin was a threat to the Right.", False),
+        ("Thistle grows in Georgia.", False),
+    ],
+)
+def test_what_points_back(sentence, points_back):
+    assert refers_back(sentence) is points_back
+
+
+RIGHT = (
+    "The Right\n\n"
+    "Stalin wanted to seize the grain by force, while Bukharin's Right advocated persuasion instead of force.\n\n"
+    "This was a threat to Stalin, and he outvoted the Right in the Politburo.\n\n"
+    "All opposition was removed from the Politburo in the end.\n\n"
+    "The new members were naive. Thus, they owed this all to the person who recruited them. "
+    "Stalin was always careful to meet the needs and demands of these new members. "
+    "The Lenin Enrolment ended when the party doubled.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def right(tmp_path_factory) -> Assistant:
+    docs = tmp_path_factory.mktemp("docs")
+    (docs / "right.txt").write_text(RIGHT, encoding="utf-8")
+    return build_fake_assistant(docs, tmp_path_factory.mktemp("index"))
+
+
+def test_a_sentence_that_points_back_runs_back_into_the_reason_with_exact_offsets(right):
+    answer = right.ask("Why was the Right a threat to Stalin?")
+    first = answer.sentences[0]
+    assert first.runs_back and not first.runs_on
+    assert first.text.startswith("Stalin wanted to seize the grain")
+    assert first.text.endswith("outvoted the Right in the Politburo.")
+    assert RIGHT[first.start : first.end] == first.text
+    assert answer.to_dict()["sentences"][0]["runs_back"] is True
+    off = _with(right, reason_looks_back=False).ask("Why was the Right a threat to Stalin?").sentences[0]
+    assert not off.runs_back and off.text.startswith("This was a threat")
+
+
+def test_a_neighbour_that_gives_a_cause_is_the_reason_even_when_the_reader_prefers_neither(right):
+    # The reader reads the sentence alone far better than either pair: without the cue it would veto both.
+    reader = _with(right, reader=AloneReader("Stalin was always careful"))
+    first = reader.ask("Why was Stalin careful to meet the needs and demands of the new members?").sentences[0]
+    assert first.runs_back
+    assert first.text.startswith("Thus, they owed this all") and first.text.endswith("these new members.")
