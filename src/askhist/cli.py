@@ -259,11 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("eval", help="measure retrieval and answers on a QA set")
-    p.add_argument("--qa", default="eval/qa.jsonl", help="QA file (default: eval/qa.jsonl)")
+    p.add_argument("--qa", default=None, help="QA file (default: the checkout's eval/qa.jsonl, from any folder)")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all", help="which part of the set")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--report", metavar="DIR", help="write a markdown report with plots to DIR")
-    p.add_argument("--thresholds", default="eval/thresholds.json", help="gate file ('' to skip the gate)")
+    p.add_argument(
+        "--thresholds",
+        default=None,
+        help="gate file ('' to skip the gate; default: the checkout's eval/thresholds.json for its own QA file)",
+    )
     p.add_argument("--ablation", action="store_true", help="also evaluate BM25 alone, dense alone and each fusion")
     p.add_argument(
         "--calibrate", action="store_true", help="suggest answer thresholds fitted on the dev split (no gate)"

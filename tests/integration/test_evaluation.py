@@ -784,3 +784,20 @@ def test_eval_refuses_an_invalid_qa_file(tmp_path, capsys, patched_model):
     err = capsys.readouterr().err
     assert "t99: quote is not verbatim in canal.txt" in err
     assert not (tmp_path / "index").exists()  # refused before loading anything
+
+
+def test_eval_finds_the_checkouts_set_and_gate_from_any_folder(tmp_path, monkeypatch, capsys):
+    """The defaults come from where askhist is, not from the current folder;
+    the gate is the bundled set's own and is not applied to another QA file."""
+    from askhist.evaluation.command import default_paths
+
+    monkeypatch.chdir(tmp_path)
+    args = cli.build_parser().parse_args(["eval"])
+    default_paths(args)
+    assert Path(args.qa) == QA_FILE and Path(args.thresholds) == THRESHOLDS
+    other = cli.build_parser().parse_args(["eval", "--qa", str(TINY / "qa.jsonl")])
+    default_paths(other)
+    assert other.thresholds == "" and "no gate" in capsys.readouterr().err
+    given = cli.build_parser().parse_args(["eval", "--qa", str(TINY / "qa.jsonl"), "--thresholds", "g.json"])
+    default_paths(given)
+    assert given.thresholds == "g.json"

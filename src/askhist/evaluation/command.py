@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..frontend import CliError, load_assistant
+from ..frontend import CliError, load_assistant, project_root
 from .gate import check_gate, load_thresholds, propose
 from .qa import QAFormatError, load_qa, select_split
 from .report import summary_text, write_report
@@ -17,7 +17,7 @@ from .runner import CachedEncoder, ablation, evaluate
 from .validate import validate_qa
 
 EXIT_GATE = 3
-DEFAULT_THRESHOLDS = "eval/thresholds.json"
+EVAL_FOLDER = "eval"  # of the checkout: the bundled QA set and its gate
 MAX_LISTED = 30
 
 
@@ -33,11 +33,29 @@ def _problems(what: str, errors: list[str]):
     return CliError(f"{what}: {len(errors)} problem(s), listed above")
 
 
+def default_paths(args: argparse.Namespace) -> None:
+    """Fill in ``--qa`` and ``--thresholds`` from where askhist is, not from
+    the current folder: the checkout's evaluation set, and its gate for that
+    set only (a gate measured on the seeds means nothing for another QA
+    file)."""
+    root = project_root()
+    bundled = root / EVAL_FOLDER / "qa.jsonl" if root is not None else None
+    if args.qa is None:
+        if bundled is None or not bundled.is_file():
+            raise CliError(
+                "no QA file: the evaluation set comes with askhist's repository checkout, not with an installed "
+                "copy; pass --qa FILE (JSON lines, see the README's Evaluation section)"
+            )
+        args.qa = str(bundled)
+    if args.thresholds is None:
+        own = bundled is not None and Path(args.qa).resolve() == bundled.resolve()
+        args.thresholds = str(bundled.with_name("thresholds.json")) if own else ""
+        if not own and not (args.resplit or args.calibrate):
+            _err("note: no gate (the gate in eval/thresholds.json is for eval/qa.jsonl; give one with --thresholds)")
+
+
 def _thresholds(args: argparse.Namespace) -> dict | None:
     if not args.thresholds or args.calibrate:
-        return None
-    if args.thresholds == DEFAULT_THRESHOLDS and not Path(args.thresholds).exists():
-        _err(f"note: no gate ({DEFAULT_THRESHOLDS} not found here)")
         return None
     try:
         return load_thresholds(args.thresholds)
@@ -47,6 +65,7 @@ def _thresholds(args: argparse.Namespace) -> dict | None:
 
 def run_cli(args: argparse.Namespace) -> int:
     """Validate the QA file, evaluate, print or write the results, apply the gate."""
+    default_paths(args)
     try:
         items = load_qa(args.qa)
     except QAFormatError as exc:
