@@ -104,6 +104,16 @@ def test_demonstrative_reads_with_the_earlier_answer():
     assert reading.context == "What post did Stalin get in 1922? Stalin became General Secretary."
 
 
+def test_a_follow_up_of_a_follow_up_read_as_asked_keeps_what_that_one_leaned_on():
+    enrolment = Turn("What was the Lenin Enrolment?", "The Lenin Enrolment doubled the party.")
+    joined = Turn("how many people joined?", "500,000 joined.", follows=enrolment.question)
+    reading = read("why were they so loyal to him?", [enrolment, joined], NAMES)
+    assert reading.context.startswith("What was the Lenin Enrolment? how many people joined?")
+    # One that was resolved carries its subject itself: nothing older is added.
+    died = Turn("when did he die?", "In 1924.", rewritten="when did Lenin die?", follows="Who was Lenin?")
+    assert read("and where did he die?", [died], NAMES).context == "when did Lenin die?"
+
+
 def test_no_history_means_no_follow_up():
     assert not read("Why did he lose?", [], NAMES).is_follow_up
 
