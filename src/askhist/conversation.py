@@ -211,12 +211,38 @@ def resolve(turn: Turn, known: Iterable[str]) -> list[str]:
     if first_word == "who":
         if re.match(r"^\s*who\s+(?:was|is|were)\s+\w+\s*\??\s*$", turn.resolved, re.I) and asked:
             return asked + [n for n in answered if n not in asked]
-        new = [n for n in answered if n not in asked]
+        new = [n for n in answered if n not in asked] or unlisted_names(turn.answer, turn.resolved, known)
         if new:
             return nearest_to_question(turn.resolved, turn.answer, new) + asked
     counts = Counter(n for n in names_in_all(turn.answer, known))
     by_mentions = sorted(answered, key=lambda n: -counts[n])
     return asked + [n for n in by_mentions if n not in asked]
+
+
+def unlisted_names(answer: str, question: str, known: Iterable[str] = ()) -> list[str]:
+    """Names the answer gives that the collection mentions too rarely to list
+    ("Rykov was named as Lenin's successor as head of state"): words written
+    with a capital that stand alone (not in "Council of People's
+    Commissars"), not after "the" and not in the question. Only for a "who"
+    question whose answer names no listed person: its answer is a person."""
+    skipped = {(w[:-2] if w.endswith("'s") else w).lower() for w in words(question)} | {n.lower() for n in known}
+    matches = list(_WORD.finditer(answer))
+    tokens = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in matches]
+    found: list[str] = []
+    for i, word in enumerate(tokens):
+        if (
+            word[:1].isupper()
+            and not word.isupper()
+            and word.lower() not in STOP_WORDS
+            and word.lower() not in skipped
+            and word not in _CALENDAR
+            and (i == 0 or tokens[i - 1].lower() != "the")
+            and not _joined(answer, matches, i, i - 1)
+            and not _joined(answer, matches, i, i + 1)
+            and word not in found
+        ):
+            found.append(word)
+    return found
 
 
 def nearest_to_question(question: str, answer: str, names: Sequence[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from askhist.conversation import Turn, collection_names, dependencies, read, resolve
+from askhist.conversation import Turn, collection_names, dependencies, read, resolve, unlisted_names
 
 pytestmark = pytest.mark.unit
 
@@ -72,6 +72,20 @@ def test_the_person_who_answers_a_who_question_is_the_one_next_to_its_words():
     reading = read("who else was on his side?", turns, NAMES)
     assert reading.referent == "Bukharin"
     assert reading.resolved == "who else was on Bukharin's side?"
+
+
+def test_a_who_answer_names_the_person_even_when_the_collection_rarely_does():
+    turn = Turn(
+        "Who was named as Lenin's successor as head of state?",
+        "Rykov was named as Lenin's successor as head of state (chairman of the Council of People's Commissars).",
+    )
+    assert resolve(turn, NAMES)[0] == "Rykov"
+    assert read("did that job give him much power?", [turn], NAMES).resolved == "did that job give Rykov much power?"
+    # Offices, bodies after "the" and the question's own words are not people.
+    assert unlisted_names(turn.answer, turn.question, NAMES) == ["Rykov"]
+    # Only when the answer names no listed person: not "Kremlin" here.
+    spoke = Turn("Who spoke at the funeral?", "In the Kremlin hall, Stalin spoke at the funeral.")
+    assert resolve(spoke, NAMES) == ["Stalin"]
 
 
 def test_who_was_x_is_about_x():
