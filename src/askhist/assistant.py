@@ -327,7 +327,7 @@ class Assistant:
         index, retriever = self._state
         reading = read(question, turns, self._names(index))
         # Searched and read with texting shorthand written out ("wat", "ppl"); shown as typed.
-        query = Query(expand_shorthand(question), reading.context)
+        query = Query(expand_shorthand(reading.searched), reading.context)
         answer = answer_question(
             question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings, reader=self.reader
         )

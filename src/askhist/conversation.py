@@ -32,6 +32,7 @@ _CLAUSE_VERBS = frozenset(
     "say said says think thought believe believed claim claimed argue argued mean meant so such know knew "
     "show showed shows suggest suggested feel felt realise realised realize realized clear true fact".split()
 )
+_BE = frozenset("is was are were be been being 's".split())
 _ELLIPSIS_START = re.compile(r"^\s*(?:and|but|also|then|what about|how about|and what about|and how about)\b", re.I)
 _WH = frozenset("who whom whose what which when where why how".split())
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
@@ -83,6 +84,12 @@ class Reading:
     @property
     def is_follow_up(self) -> bool:
         return bool(self.follows)
+
+    @property
+    def searched(self) -> str:
+        """What retrieval searches for: the question as asked, a follow-up's
+        "that job" left out (:func:`searched_text`)."""
+        return searched_text(self.question) if self.is_follow_up else self.question
 
     @property
     def resolved_context(self) -> str:
@@ -159,6 +166,38 @@ def _joined(sentence: str, matches: list[re.Match], i: int, j: int) -> bool:
     return gap == " " and neighbour[:1].isupper() and neighbour.lower() not in STOP_WORDS
 
 
+def _pointer(tokens: Sequence[str]) -> int | None:
+    """Where a demonstrative that points back stands ("that job", "those
+    people"; not "he said that prices rose"), or None."""
+    lowered = [t.lower() for t in tokens]
+    for i, word in enumerate(lowered[:-1]):
+        following = lowered[i + 1]
+        if (
+            word in _DEMONSTRATIVE
+            and (i == 0 or lowered[i - 1] not in _CLAUSE_VERBS)
+            and following not in STOP_WORDS
+            and tokens[i + 1][0].islower()
+            and following.isalpha()
+        ):
+            return i
+    return None
+
+
+def searched_text(question: str) -> str:
+    """The follow-up as searched: as asked, less a demonstrative and its
+    noun ("and what could he do with that job?" → "and what could he do
+    with?"). The noun names the earlier thing by a general word, which
+    matches unrelated sentences ("jobs", "a much better job"); the earlier
+    question, leaned on, names it. Kept after "is"/"was", where the word is
+    what is asked ("why was that lucky for Stalin?")."""
+    matches = list(_WORD.finditer(question))
+    i = _pointer([m.group() for m in matches])
+    if i is None or (i > 0 and matches[i - 1].group().lower() in _BE):
+        return question
+    before, after = question[: matches[i].start()].rstrip(), question[matches[i + 1].end() :].lstrip()
+    return f"{before} {after}".strip() if after[:1].isalnum() else before + after
+
+
 def dependencies(question: str, known: Iterable[str] = ()) -> list[str]:
     """What the question lacks that an earlier turn must supply ([] when it
     stands alone)."""
@@ -170,17 +209,9 @@ def dependencies(question: str, known: Iterable[str] = ()) -> list[str]:
         if word in _PERSONAL | _GROUP and not names_in(" ".join(tokens[:i]), known):
             reasons.append(f"'{tokens[i]}' has no name before it")
             break
-    for i, word in enumerate(lowered[:-1]):
-        following = lowered[i + 1]
-        if (
-            word in _DEMONSTRATIVE
-            and (i == 0 or lowered[i - 1] not in _CLAUSE_VERBS)
-            and following not in STOP_WORDS
-            and tokens[i + 1][0].islower()
-            and following.isalpha()
-        ):
-            reasons.append(f"'{tokens[i]} {tokens[i + 1]}' points back")
-            break
+    i = _pointer(tokens)
+    if i is not None:
+        reasons.append(f"'{tokens[i]} {tokens[i + 1]}' points back")
     content = [t for t, w in zip(tokens, lowered) if w not in STOP_WORDS and w not in _WH]
     if _ELLIPSIS_START.match(question) and len(content) <= 2:
         reasons.append("it continues the earlier question")

@@ -2,7 +2,15 @@
 
 import pytest
 
-from askhist.conversation import Turn, collection_names, dependencies, read, resolve, unlisted_names
+from askhist.conversation import (
+    Turn,
+    collection_names,
+    dependencies,
+    read,
+    resolve,
+    searched_text,
+    unlisted_names,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -126,6 +134,28 @@ def test_a_follow_up_of_a_follow_up_read_as_asked_keeps_what_that_one_leaned_on(
     # One that was resolved carries its subject itself: nothing older is added.
     died = Turn("when did he die?", "In 1924.", rewritten="when did Lenin die?", follows="Who was Lenin?")
     assert read("and where did he die?", [died], NAMES).context == "when did Lenin die?"
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("and what could he do with that job?", "and what could he do with?"),
+        ("did that job give him much power?", "did give him much power?"),
+        ("who had to report to him in that post?", "who had to report to him in?"),
+        ("why was that lucky for stalin?", "why was that lucky for stalin?"),  # the asked word stays
+        ("so what did they do after that?", "so what did they do after that?"),  # no noun
+        ("did he say that prices rose?", "did he say that prices rose?"),  # a clause, not a pointer
+    ],
+)
+def test_a_demonstrative_and_its_noun_are_left_out_of_the_search(question, searched):
+    assert searched_text(question) == searched
+
+
+def test_only_a_follow_up_is_searched_without_its_pointer():
+    turns = [Turn("When did Stalin become General Secretary?", "In 1922.")]
+    assert read("what could he do with that job?", turns, NAMES).searched == "what could he do with?"
+    alone = read("Why did Stalin want that job?", [], NAMES)
+    assert not alone.is_follow_up and alone.searched == "Why did Stalin want that job?"
 
 
 def test_no_history_means_no_follow_up():
