@@ -65,10 +65,11 @@ class Reading:
     ``resolved`` is the question as understood (its pronoun replaced by the
     referent, or an ellipsis completed from the earlier question): what a
     later follow-up builds on and what the page shows. Retrieval searches for
-    the question as asked, leaning on ``context`` (the earlier question, with
-    as understood, and the earlier answer's first sentence when nothing was
-    resolved; before them, the question an earlier follow-up read as asked
-    leaned on; "" when the question stands alone). On the dev follow-ups that
+    the question as asked, less "that job" (``searched``), leaning on
+    ``context``: the earlier question as understood, after the question an
+    earlier follow-up read as asked leaned on, and with the earlier answer's
+    first sentence when nothing was resolved ("" when the question stands
+    alone). On the dev follow-ups that
     beat searching for the rewritten question (hit@1 .630 vs .556, MRR .779
     vs .699), adding the referent to the context (hit@3 .667 vs .704) and the
     earlier answer always (hit@1 .593).
