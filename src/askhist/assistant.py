@@ -29,7 +29,7 @@ from .bm25 import TokenizerParams
 from .callbacks import LogFn, ProgressFn
 from .chunking import ChunkingParams
 from .claims import ClaimReport, check_claim
-from .conversation import Turn, collection_names, read
+from .conversation import Reading, Turn, collection_names, read
 from .disagreement import find_disagreement
 from .documents import Document, DocumentError, list_source_files, load_documents
 from .index import (
@@ -322,12 +322,12 @@ class Assistant:
 
     def _read_and_answer(
         self, question: str, turns: Sequence[Turn], top_k: int, timings: Timings | None = None
-    ) -> tuple[Answer, str]:
-        """The answer, and the question as resolved in its conversation."""
+    ) -> tuple[Answer, Reading]:
+        """The answer, and how the question was read in its conversation."""
         index, retriever = self._state
         reading = read(question, turns, self._names(index))
         # Searched and read with texting shorthand written out ("wat", "ppl"); shown as typed.
-        query = Query(expand_shorthand(question), reading.context)
+        query = Query(expand_shorthand(reading.searched), reading.context)
         answer = answer_question(
             question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings, reader=self.reader
         )
@@ -337,7 +337,7 @@ class Assistant:
             referent=reading.referent,
             resolved_context=reading.resolved_context,
             disagreement=None if answer.abstained else find_disagreement(query.text, answer.sentences),
-        ), reading.resolved
+        ), reading
 
     def _turns(self, history: Sequence[HistoryItem]) -> list[Turn]:
         """The earlier turns of a conversation (as ``validate_request`` left
@@ -349,15 +349,16 @@ class Assistant:
             if isinstance(item, (Answer, Mapping)):
                 turn = _turn_from_answer(item)
                 # Its resolved form, read again from the turns before it (no search).
-                turns.append(dataclasses.replace(turn, rewritten=read(turn.question, turns, names).resolved))
+                reading = read(turn.question, turns, names)
+                turns.append(dataclasses.replace(turn, rewritten=reading.resolved, follows=_followed(reading, turns)))
             elif isinstance(item, str):
                 question = item
                 if position not in replayed:
                     turns.append(Turn(question))
                     continue
-                answer, resolved = self._read_and_answer(question, turns, top_k=1)
+                answer, reading = self._read_and_answer(question, turns, top_k=1)
                 said = "" if answer.abstained else " ".join(s.text for s in answer.sentences)
-                turns.append(Turn(question, said, resolved))
+                turns.append(Turn(question, said, reading.resolved, _followed(reading, turns)))
             # Anything else (None, a number) carries no conversation: skipped, as empty text is.
         return turns
 
@@ -439,6 +440,11 @@ class Assistant:
             self._fingerprint = fingerprint
             self._unreadable = ""
             return reasons
+
+
+def _followed(reading: Reading, turns: Sequence[Turn]) -> str:
+    """The earlier question, as understood, that a follow-up followed ("" for a question read alone)."""
+    return turns[-1].resolved if reading.is_follow_up else ""
 
 
 def _turn_from_answer(item: Answer | Mapping) -> Turn:

@@ -2,7 +2,15 @@
 
 import pytest
 
-from askhist.conversation import Turn, collection_names, dependencies, read, resolve
+from askhist.conversation import (
+    Turn,
+    collection_names,
+    dependencies,
+    read,
+    resolve,
+    searched_text,
+    unlisted_names,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -74,6 +82,20 @@ def test_the_person_who_answers_a_who_question_is_the_one_next_to_its_words():
     assert reading.resolved == "who else was on Bukharin's side?"
 
 
+def test_a_who_answer_names_the_person_even_when_the_collection_rarely_does():
+    turn = Turn(
+        "Who was named as Lenin's successor as head of state?",
+        "Rykov was named as Lenin's successor as head of state (chairman of the Council of People's Commissars).",
+    )
+    assert resolve(turn, NAMES)[0] == "Rykov"
+    assert read("did that job give him much power?", [turn], NAMES).resolved == "did that job give Rykov much power?"
+    # Offices, bodies after "the" and the question's own words are not people.
+    assert unlisted_names(turn.answer, turn.question, NAMES) == ["Rykov"]
+    # Only when the answer names no listed person: not "Kremlin" here.
+    spoke = Turn("Who spoke at the funeral?", "In the Kremlin hall, Stalin spoke at the funeral.")
+    assert resolve(spoke, NAMES) == ["Stalin"]
+
+
 def test_who_was_x_is_about_x():
     assert resolve(Turn("Who was Bukharin?", "Bukharin worked with Stalin against Trotsky."), NAMES)[0] == "Bukharin"
 
@@ -102,6 +124,38 @@ def test_demonstrative_reads_with_the_earlier_answer():
     reading = read("Why was that job important?", turns, NAMES)
     assert reading.is_follow_up and reading.resolved == "Why was that job important?"
     assert reading.context == "What post did Stalin get in 1922? Stalin became General Secretary."
+
+
+def test_a_follow_up_of_a_follow_up_read_as_asked_keeps_what_that_one_leaned_on():
+    enrolment = Turn("What was the Lenin Enrolment?", "The Lenin Enrolment doubled the party.")
+    joined = Turn("how many people joined?", "500,000 joined.", follows=enrolment.question)
+    reading = read("why were they so loyal to him?", [enrolment, joined], NAMES)
+    assert reading.context.startswith("What was the Lenin Enrolment? how many people joined?")
+    # One that was resolved carries its subject itself: nothing older is added.
+    died = Turn("when did he die?", "In 1924.", rewritten="when did Lenin die?", follows="Who was Lenin?")
+    assert read("and where did he die?", [died], NAMES).context == "when did Lenin die?"
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("and what could he do with that job?", "and what could he do with?"),
+        ("did that job give him much power?", "did give him much power?"),
+        ("who had to report to him in that post?", "who had to report to him in?"),
+        ("why was that lucky for stalin?", "why was that lucky for stalin?"),  # the asked word stays
+        ("so what did they do after that?", "so what did they do after that?"),  # no noun
+        ("did he say that prices rose?", "did he say that prices rose?"),  # a clause, not a pointer
+    ],
+)
+def test_a_demonstrative_and_its_noun_are_left_out_of_the_search(question, searched):
+    assert searched_text(question) == searched
+
+
+def test_only_a_follow_up_is_searched_without_its_pointer():
+    turns = [Turn("When did Stalin become General Secretary?", "In 1922.")]
+    assert read("what could he do with that job?", turns, NAMES).searched == "what could he do with?"
+    alone = read("Why did Stalin want that job?", [], NAMES)
+    assert not alone.is_follow_up and alone.searched == "Why did Stalin want that job?"
 
 
 def test_no_history_means_no_follow_up():

@@ -45,3 +45,13 @@ def test_bad_history_is_an_input_error(fake_assistant, history):
 def test_nothing_is_a_follow_up_without_history(fake_assistant):
     for history in (None, []):
         assert fake_assistant.ask("and what about Bukharin?", history=history).context == ""
+
+
+def test_a_follow_up_of_a_follow_up_leans_on_the_question_the_first_one_followed(fake_assistant):
+    history = ["What was the Lenin Enrolment?", "how many people joined?"]
+    as_text = fake_assistant.ask("why were they so loyal to him?", history=history)
+    first = fake_assistant.ask(history[0])
+    second = fake_assistant.ask(history[1], history=[first])
+    as_answers = fake_assistant.ask("why were they so loyal to him?", history=[first, second])
+    assert "What was the Lenin Enrolment?" in as_text.resolved_context
+    assert as_text.resolved_context == as_answers.resolved_context
