@@ -105,8 +105,13 @@ def test_seed_qa_set_is_valid():
         if d == e and a < f and c < b
     ]
     assert leaks == []
-    # The split in the file is the documented one: `askhist eval --resplit` with the default seed.
-    assert assign_splits(items, texts, DEFAULT_SEED) == {i.id: i.split for i in items}
+    # The split in the file is the documented one (`askhist eval --resplit`, default seed) for the items it
+    # was made for. Claims x157-x180 were written later for dev alone (issue 11) and appended to dev without
+    # a re-split: re-splitting would move items already tuned on or scored to the other half.
+    added = {f"x{n}" for n in range(157, 181)}
+    kept = [i for i in items if i.id not in added]
+    assert assign_splits(kept, texts, DEFAULT_SEED) == {i.id: i.split for i in kept}
+    assert {i.split for i in items if i.id in added} == {"dev"}
     for item in items:
         if item.answerable:
             assert item.answers, f"{item.id}: an answerable question needs key phrases"
