@@ -149,3 +149,42 @@ def test_stance_names_the_respect_of_the_contradiction():
     assert stance("Zinoviev led the Leningrad party", "Kamenev led the Leningrad party.", NAMES).respect == "person"
     assert stance("Trotsky was not popular", "Trotsky was popular.", NAMES).respect == "negation"
     assert stance("Lenin died in 1924", "Lenin died in 1924.", NAMES).respect == ""
+
+
+def test_a_decade_is_a_range_of_years():
+    assert [(v.value, v.last) for v in values("in the 1860s, then 1870")] == [(1860, 1869), (1870, None)]
+    # A year of the decade can be true with it; a year or decade outside it cannot.
+    assert conflict("The canal was built in the 1860s", "The canal was built in 1864-68.") == ""
+    assert conflict("The canal was built in the 1860s", "The canal was built in the 1880s.") == "gives 1880s, not 1860s"
+
+
+def test_tens_in_words_and_scaled_counts_are_numbers():
+    found = [(v.value, v.start, v.end) for v in values("fifty years; 1.5 million people; 2 thousand")]
+    assert found == [(50, 0, 5), (1_500_000, 13, 24), (2000, 33, 43)]
+    seventy = "The state lasted for seventy years."
+    assert conflict("The state lasted for fifty years", seventy) == "gives seventy, not fifty"
+
+
+def test_the_note_gives_the_count_nearest_the_claims():
+    evidence = "The purges hit around 1.5 million people and killed 680,000 people."
+    assert conflict("The purges killed about 68,000 people", evidence) == "gives 680,000, not 68,000"
+
+
+def test_lacked_denies_had():
+    statement = "Trotsky had a strong foothold in the party"
+    assert conflict(statement, "Trotsky lacked a strong foothold in the party.", NAMES) == "says the opposite"
+    assert conflict(statement, "Trotsky had a strong foothold in the party.", NAMES) == ""
+
+
+def test_another_person_must_stand_where_the_claim_names_its_person():
+    # Kirov, named once in a collection, is no known name: his place says he is someone else.
+    statement, evidence = "In 1926 Stalin replaced Zinoviev with Kamenev", "In 1926 I replaced Zinoviev with Kirov."
+    assert conflict(statement, evidence, NAMES) == "names Kirov, not Kamenev"
+    evidence = "Zinoviev was led by Leon Trotsky."
+    assert conflict("Zinoviev was led by Lenin", evidence, NAMES) == "names Trotsky, not Lenin"
+    # People named elsewhere in the sentence are not in the claim's person's place.
+    evidence = "As he was dying, a struggle emerged between Trotsky and Stalin."
+    assert conflict("Lenin died in 1924", evidence, NAMES) == ""
+    offices = (*NAMES, "Commissar", "Nationalities")
+    evidence = "From 1917 I was Commissar for Nationalities, head of the Inspectorate."
+    assert conflict("Stalin was head of the Inspectorate", evidence, offices) == ""
