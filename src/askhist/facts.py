@@ -234,11 +234,13 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         "1922"; "1923-1925" does not contradict "1924"), unless its numbers
         count something else (none within a factor of ten of the statement's);
       - person: the statement names someone the evidence does not, the
-        evidence names another of the collection's people instead, holds
+        evidence names someone else in their place (next to the word the
+        statement has before or after them: ``_stand_ins``), holds
         ``PERSON_SUBJECT_SHARE`` of the statement's other words, and gives
         no other year or number for them;
-      - negation: one says "not" and the other doesn't, in the clause that
-        says the statement's thing, with 60% of the statement's words.
+      - negation: one says "not" (or "never", "lacked"…) and the other
+        doesn't, in the clause that says the statement's thing, with 60% of
+        the statement's words.
     Two differences (another person and another year: "When Lenin died in
     1924" against "Stalin died in 1953"; another year and another number)
     are another fact, not a contradiction. ``dating`` says whether the
@@ -253,9 +255,11 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
     subject = topic - {snowball_stem(n.lower()) for n in names}
     said, there = names_stated(statement, names), names_stated(evidence, names)
     missing = said - there
-    # Who stands where the statement names its missing people ("with Kirov" for "with Kamenev").
-    stand_ins = _stand_ins(statement, evidence, missing, names) if missing else {}
-    replaced = bool(missing and (there - said or stand_ins))  # the statement's people named, others instead
+    # Who stands where the statement names its people ("with Kirov" for "with
+    # Kamenev"; "Lenin died and Stalin took over" has Lenin where "Stalin died" has Stalin).
+    placed = _stand_ins(statement, evidence, said, names) if said else {}
+    stand_ins = {other: person for other, person in placed.items() if person in missing}
+    replaced = bool((missing and there - said) or placed)  # the statement's people named, others instead
     claimed, found = values(statement), values(evidence)
     dating, note = _dating(claimed, found), ""
     differing: dict[str, str] = {}  # kind -> how, for each kind of value the evidence gives otherwise
@@ -305,9 +309,9 @@ def _event_stem(word: str) -> str:
     return _SAME_EVENT.get(stem, stem)
 
 
-def _stand_ins(statement: str, evidence: str, missing: set[str], names: tuple[str, ...]) -> dict[str, str]:
+def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str, ...]) -> dict[str, str]:
     """Who the evidence names in the place where the statement names one of
-    its ``missing`` people: other name -> the statement's person. The place
+    its ``people``: other name -> the statement's person. The place
     is the word the statement has just before the person, or just after
     ("replaced Zinoviev with Kamenev" against "replaced Zinoviev with Kirov";
     "Kamenev led" against "Zinoviev led"). A name the collection knows may
@@ -321,7 +325,7 @@ def _stand_ins(statement: str, evidence: str, missing: set[str], names: tuple[st
     lowered = {w.lower() for w in words}
     slots = []  # (stem before, stem after, person) around each missing person in the statement
     for i, word in enumerate(words):
-        if word in missing:
+        if word in people:
             before = _event_stem(words[i - 1]) if i > 0 else None
             after = _event_stem(words[i + 1]) if i + 1 < len(words) else None
             slots.append((before, after, word))

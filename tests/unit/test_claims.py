@@ -135,7 +135,7 @@ _DOCS = {
     "notes.txt": "Party notes\n\nLenin died in 1924, and in the years that followed the leaders of the party fought "
     "a long and bitter struggle over who would succeed him.\n",
     "snippet.txt": "A student snippet\n\nSome say Lenin died in 1922.\n",
-    "tsar.txt": "The Tsar\n\nLenin never forgave the Tsar, because his brother Alexander died on the gallows.\n",
+    "tsar.txt": "The Tsar\n\nLenin never forgave the Tsar, because his elder brother died on the gallows.\n",
     "war.txt": "The civil war\n\nMany soldiers died in the civil war that Lenin fought against the Whites.\n",
     "canal.txt": "The canal\n\nThe Suez Canal was opened in 1869 after ten years of construction.\n",
 }

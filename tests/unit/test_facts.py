@@ -188,3 +188,13 @@ def test_another_person_must_stand_where_the_claim_names_its_person():
     offices = (*NAMES, "Commissar", "Nationalities")
     evidence = "From 1917 I was Commissar for Nationalities, head of the Inspectorate."
     assert conflict("Stalin was head of the Inspectorate", evidence, offices) == ""
+
+
+def test_someone_else_in_the_claims_persons_place_makes_another_fact():
+    # Lenin died, not Stalin: a year of Lenin's death is no year of Stalin's.
+    assert conflict("Stalin died in 1953", "In 1924, Lenin died and Stalin took over.", NAMES) == ""
+    assert conflict("Lenin died in 1922", "In 1924, Lenin died and Stalin took over.", NAMES) == "gives 1924, not 1922"
+    # Alexander died, not Lenin: the "never" is about something else.
+    evidence = "Lenin never forgave the Tsar, because his brother Alexander died on the gallows."
+    assert conflict("Lenin died in 1922", evidence, NAMES) == ""
+    assert conflict("Lenin died in 1922", evidence.replace(" Alexander", ""), NAMES) == "says the opposite"
