@@ -289,14 +289,36 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
             others, theirs = sorted(set(stand_ins)), sorted(set(stand_ins.values()))
             conflict = f"names {', '.join(others)}, not {', '.join(theirs)}"
             return Stance(conflict, dating, respect="person")
-    if not replaced and not differs and topic and len(topic & evidence_stems) / len(topic) >= 0.6:
+    # A word with "un-" or "dis-" before another's word says its opposite ("unpopular", "disloyal").
+    opposed = _opposed(statement, evidence)
+    if not replaced and not differs and topic and len(topic & (evidence_stems | opposed)) / len(topic) >= 0.6:
         # The "not" must be in the clause that says the statement's thing:
         # "…known as Card-Index, however they were not aware of…" agrees.
         spans = clauses(evidence)
         start, end = max(spans, key=lambda span: len(content_stems(evidence[span[0] : span[1]]) & topic))
-        if negated(statement) != negated(evidence[start:end]):
+        clause = evidence[start:end]
+        if negated(statement) != (negated(clause) != bool(_opposed(statement, clause))):
             return Stance("says the opposite", dating, respect="negation")
     return Stance("", dating, note)
+
+
+# "un-" before a word of at least four letters, "dis-" before one of at least
+# five: "unpopular", "disloyal", not "until" or "display".
+_OPPOSITE = re.compile(r"^(?:un(?=[^\W\d_]{4})|dis(?=[^\W\d_]{5}))")
+
+
+def _opposed(statement: str, evidence: str) -> set[str]:
+    """Stems of the statement's content words that one text has and the other
+    has with a prefix of the opposite ("popular" against "unpopular"; either way round)."""
+    theirs = {w.lower() for w in _word_tokens(evidence)}
+    ours = {w.lower() for w in _word_tokens(statement)}
+    found = set()
+    for words, other in ((ours, theirs), (theirs, ours)):
+        for word in words:
+            prefix = _OPPOSITE.match(word)
+            if prefix and word[prefix.end() :] in other:
+                found.add(_event_stem(word if words is ours else word[prefix.end() :]))
+    return found & content_stems(statement)
 
 
 def _word_tokens(text: str) -> list[str]:

@@ -198,3 +198,18 @@ def test_someone_else_in_the_claims_persons_place_makes_another_fact():
     evidence = "Lenin never forgave the Tsar, because his brother Alexander died on the gallows."
     assert conflict("Lenin died in 1922", evidence, NAMES) == ""
     assert conflict("Lenin died in 1922", evidence.replace(" Alexander", ""), NAMES) == "says the opposite"
+
+
+def test_un_and_dis_say_the_opposite():
+    assert conflict("Trotsky was popular with the party", "Trotsky was unpopular with the party.", NAMES) == (
+        "says the opposite"
+    )
+    assert conflict("Trotsky was unpopular with the party", "Trotsky was popular with the party.", NAMES) == (
+        "says the opposite"
+    )
+    assert conflict("Stalin replaced the loyal Zinoviev", "Stalin replaced the disloyal Zinoviev.", NAMES) == (
+        "says the opposite"
+    )
+    # Two opposites cancel; a word that merely begins with "un" is no opposite.
+    assert conflict("Trotsky was popular with the party", "Trotsky was not unpopular with the party.", NAMES) == ""
+    assert conflict("Trotsky was popular with the party", "Trotsky was popular with the party until 1924.", NAMES) == ""
