@@ -42,6 +42,10 @@ _NOT_ONLY = re.compile(r"\bnot only\b")
 # Words that change a clause's subject: a fact in one clause says nothing
 # about the next ("Lenin died in 1924, and Stalin took over in 1929").
 _CLAUSE_BREAK = re.compile(r"[;:()\u2014]|,\s*(?:and|but|while|whereas|although|though|however|yet)\b|\bbut\b")
+# A quotation is someone else's words: "…recorded in Lenin's testament, “I am
+# not sure that he…”" does not say "not" about the testament. (A quoted
+# phrase is still part of its clause's facts: "saw his career as a “dull grey blank” (1922)".)
+_QUOTE = re.compile(r"[\u201c\u201d\"]")
 # Different words for one event, folded so "death" meets "died".
 # A year or number contradicts a statement only in a clause holding at least
 # this share of the statement's words that are not names ("the canal's debts
@@ -123,10 +127,14 @@ def values(text: str) -> list[Value]:
     return sorted(found, key=lambda v: v.start)
 
 
-def clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the clauses of a sentence, cut at strong breaks only."""
+def clauses(text: str, quotes: bool = False) -> list[tuple[int, int]]:
+    """Spans of the clauses of a sentence, cut at strong breaks only (and,
+    with ``quotes``, at quotation marks)."""
     spans, start = [], 0
-    for match in _CLAUSE_BREAK.finditer(text):
+    breaks = sorted(
+        [*_CLAUSE_BREAK.finditer(text), *(_QUOTE.finditer(text) if quotes else ())], key=lambda m: m.start()
+    )
+    for match in breaks:
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text)))
@@ -294,7 +302,7 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
     if not replaced and not differs and topic and len(topic & (evidence_stems | opposed)) / len(topic) >= 0.6:
         # The "not" must be in the clause that says the statement's thing:
         # "…known as Card-Index, however they were not aware of…" agrees.
-        spans = clauses(evidence)
+        spans = clauses(evidence, quotes=True)
         start, end = max(spans, key=lambda span: len(content_stems(evidence[span[0] : span[1]]) & topic))
         clause = evidence[start:end]
         if negated(statement) != (negated(clause) != bool(_opposed(statement, clause))):

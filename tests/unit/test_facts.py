@@ -213,3 +213,15 @@ def test_un_and_dis_say_the_opposite():
     # Two opposites cancel; a word that merely begins with "un" is no opposite.
     assert conflict("Trotsky was popular with the party", "Trotsky was not unpopular with the party.", NAMES) == ""
     assert conflict("Trotsky was popular with the party", "Trotsky was popular with the party until 1924.", NAMES) == ""
+
+
+def test_a_not_inside_a_quotation_is_the_quoted_speakers():
+    statement = "Lenin's testament called Stalin too coarse"
+    evidence = (
+        "His insult was recorded in Lenin's testament, \u201cI am not sure that Stalin will use that power.\u201d"
+    )
+    assert conflict(statement, evidence, NAMES) == ""
+    assert conflict(statement, evidence.replace("\u201c", "").replace("\u201d", ""), NAMES) == "says the opposite"
+    # A quoted phrase still belongs to its clause's facts.
+    text = 'He saw it as a "grey blank" (1922)'
+    assert [text[s:e] for s, e in clauses(text)] == ['He saw it as a "grey blank" ', "1922"]
