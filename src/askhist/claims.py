@@ -168,13 +168,14 @@ def _claim_report(
     statement = index.statement_mask  # a title or a question is no evidence for a claim
     read = _sources_to_read(all_scores, statement, index, settings) if reader is not None else set()
     floor = settings.claim_contradicted  # below it a sentence neither contradicts nor supports
-    stances: dict[str, Stance] = {}  # by sentence text: copies of one essay are read once
+    stances: dict[tuple[str, bool], Stance] = {}  # by sentence text: copies of one essay are read once
 
-    def stance_of(sid: int) -> Stance:
-        text = index.sentences[sid].text
-        if text not in stances:
-            stances[text] = stance(claim, text, names)
-        return stances[text]
+    def stance_of(sid: int, score: float) -> Stance:
+        # A sentence that supports the claim by its score is read as close to it (``facts.stance``).
+        text, close = index.sentences[sid].text, score >= settings.claim_supported
+        if (text, close) not in stances:
+            stances[text, close] = stance(claim, text, names, close=close)
+        return stances[text, close]
 
     results = []
     for number, (doc_id, section, group) in enumerate(index.sentence_groups):
@@ -189,7 +190,7 @@ def _claim_report(
                 position = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
         best = int(sids[position])
         sentence, score = index.sentences[best], float(scores[position])
-        found = stance_of(best) if score >= floor else Stance()
+        found = stance_of(best, score) if score >= floor else Stance()
         support, note = support_level(score, found, settings)
         # The source's sentences that state the claim's fact otherwise: a
         # different year or number among those closest to the claim, its
@@ -205,7 +206,7 @@ def _claim_report(
         for i in dict.fromkeys([*(i for these in nearest.values() for i in these), *ranked.tolist()]):
             if max([scores[i], *(near[kind][i] for kind in near if i in nearest[kind])]) < floor:
                 continue
-            found = stance_of(int(sids[i]))
+            found = stance_of(int(sids[i]), float(scores[i]))
             closeness = near[found.respect][i] if i in nearest.get(found.respect, ()) else scores[i]
             if found.conflict and closeness >= settings.claim_contradicted:
                 conflicts.append((int(sids[i]), float(scores[i]), found.conflict))

@@ -57,6 +57,11 @@ SUBJECT_SHARE = 0.34
 # there: "General Secretary … the Orgburo" is not "Stalin became General
 # Secretary" with someone else (0.6 let that through; dev unchanged at 0.8).
 PERSON_SUBJECT_SHARE = 0.8
+# A "not" denies the statement in a sentence holding this share of its words,
+# or, in a sentence close enough to support it by meaning (``close``), the
+# lower share: "were not allowed to talk" against "were allowed to speak".
+NEGATION_SHARE = 0.6
+NEGATION_CLOSE_SHARE = 0.5
 _SAME_EVENT = {"death": "die", "dead": "die", "dy": "die", "born": "birth"}
 
 
@@ -228,7 +233,7 @@ class Stance:
     respect: str = ""
 
 
-def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
+def stance(statement: str, evidence: str, names: Iterable[str] = (), close: bool = False) -> Stance:
     """How ``evidence`` stands towards the facts ``statement`` states.
 
     Only called on evidence already close to the statement (a source's best
@@ -246,9 +251,11 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         statement has before or after them: ``_stand_ins``), holds
         ``PERSON_SUBJECT_SHARE`` of the statement's other words, and gives
         no other year or number for them;
-      - negation: one says "not" (or "never", "lacked"…) and the other
-        doesn't, in the clause that says the statement's thing, with 60% of
-        the statement's words.
+      - negation: one says "not" (or "never", "lacked", "un-"…) and the
+        other doesn't, in the clause that says the statement's thing (a
+        quotation is a clause of its own), with ``NEGATION_SHARE`` of the
+        statement's words (``NEGATION_CLOSE_SHARE`` when the caller found the
+        sentence ``close`` enough to support the statement by meaning).
     Two differences (another person and another year: "When Lenin died in
     1924" against "Stalin died in 1953"; another year and another number)
     are another fact, not a contradiction. ``dating`` says whether the
@@ -299,7 +306,8 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
             return Stance(conflict, dating, respect="person")
     # A word with "un-" or "dis-" before another's word says its opposite ("unpopular", "disloyal").
     opposed = _opposed(statement, evidence)
-    if not replaced and not differs and topic and len(topic & (evidence_stems | opposed)) / len(topic) >= 0.6:
+    share = NEGATION_CLOSE_SHARE if close else NEGATION_SHARE
+    if not replaced and not differs and topic and len(topic & (evidence_stems | opposed)) / len(topic) >= share:
         # The "not" must be in the clause that says the statement's thing:
         # "…known as Card-Index, however they were not aware of…" agrees.
         spans = clauses(evidence, quotes=True)

@@ -225,3 +225,11 @@ def test_a_not_inside_a_quotation_is_the_quoted_speakers():
     # A quoted phrase still belongs to its clause's facts.
     text = 'He saw it as a "grey blank" (1922)'
     assert [text[s:e] for s, e in clauses(text)] == ['He saw it as a "grey blank" ', "1922"]
+
+
+def test_a_not_in_a_sentence_close_by_meaning_needs_fewer_of_the_claims_words():
+    statement = "The United Opposition were allowed to speak at the Fifteenth Party Conference"
+    evidence = "They were not allowed to talk at the Fifteenth Party Conference."  # 4 of its 7 words
+    assert stance(statement, evidence, NAMES).conflict == ""
+    assert stance(statement, evidence, NAMES, close=True).conflict == "says the opposite"
+    assert stance(statement, "The Fifteenth Party Conference was not held in Moscow.", NAMES, close=True).conflict == ""
