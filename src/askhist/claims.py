@@ -21,7 +21,7 @@ import numpy as np
 
 from .answer import location
 from .cleaning import MAIN
-from .facts import OTHERWISE, UNSTATED, Stance, stance, values
+from .facts import KINDS, OTHERWISE, UNSTATED, Stance, stance, values
 from .index import Index
 from .reader import Reader
 from .retrieval import Query, Retriever
@@ -138,37 +138,44 @@ def _claim_report(
     # source's best statement is picked: the sources and which sentences are
     # statements are worked out once per loaded index, not per claim.
     weights = settings.claim_feature_weights()
-    # Contradictions are looked for among the sentences closest to the claim
-    # without holding its missing years and numbers against them: a sentence
-    # that states the fact otherwise cannot hold them ("With the death of Lenin
-    # in 1924" is scored against "Lenin died" for the claim "Lenin died in 1922").
-    value_terms = {t: terms[t] for t in _value_words(claim, retriever) if t in terms}
-    total, value_total = sum(terms.values()), sum(value_terms.values())
+    # A different year (or number) is looked for among the sentences closest
+    # to the claim without holding its missing years (numbers) against them: a
+    # sentence that states them otherwise cannot hold them ("With the death of
+    # Lenin in 1924" is scored against "Lenin died" for the claim "Lenin died
+    # in 1922"). Only the values of that kind are left out: a sentence giving
+    # another year still lacks the claim's counts ("Party membership rose from
+    # 250,000 to 612,000 between 1919 and 1920" is not "party membership rose").
+    value_terms = {kind: {t: terms[t] for t in _value_words(claim, retriever, kind) if t in terms} for kind in KINDS}
+    value_terms = {kind: these for kind, these in value_terms.items() if these}
+    total = sum(terms.values())
     count = len(index.sentences)
-    every, every_near = [], []
+    every: list[np.ndarray] = []
+    every_near: dict[str, list[np.ndarray]] = {kind: [] for kind in value_terms}
     for start in range(0, count, _CLAIM_SLICE):
         ids = np.arange(start, min(start + _CLAIM_SLICE, count))
         features = scorer.features(ids, vector, terms)
         every.append(features @ weights)
-        if value_terms:
-            held, _, _ = index.sentence_terms.overlap(ids, value_terms)
-            weight = total - value_total + held  # the claim's word weight without the values the sentence lacks
-            features[:, _LEXICAL] = np.divide(
+        for kind, these in value_terms.items():
+            held, _, _ = index.sentence_terms.overlap(ids, these)
+            weight = total - sum(these.values()) + held  # the claim's word weight without the values it lacks
+            near = features.copy()
+            near[:, _LEXICAL] = np.divide(
                 features[:, _LEXICAL] * total, weight, where=weight > 0, out=np.zeros(len(ids))
             )
-        every_near.append(features @ weights)
+            every_near[kind].append(near @ weights)
     all_scores = np.concatenate(every) if every else np.zeros(0)
-    all_near = np.concatenate(every_near) if every else np.zeros(0)
+    all_near = {kind: np.concatenate(arrays) for kind, arrays in every_near.items() if arrays}
     statement = index.statement_mask  # a title or a question is no evidence for a claim
     read = _sources_to_read(all_scores, statement, index, settings) if reader is not None else set()
     floor = settings.claim_contradicted  # below it a sentence neither contradicts nor supports
-    stances: dict[str, Stance] = {}  # by sentence text: copies of one essay are read once
+    stances: dict[tuple[str, bool], Stance] = {}  # by sentence text: copies of one essay are read once
 
-    def stance_of(sid: int) -> Stance:
-        text = index.sentences[sid].text
-        if text not in stances:
-            stances[text] = stance(claim, text, names)
-        return stances[text]
+    def stance_of(sid: int, score: float) -> Stance:
+        # A sentence that supports the claim by its score is read as close to it (``facts.stance``).
+        text, close = index.sentences[sid].text, score >= settings.claim_supported
+        if (text, close) not in stances:
+            stances[text, close] = stance(claim, text, names, close=close)
+        return stances[text, close]
 
     results = []
     for number, (doc_id, section, group) in enumerate(index.sentence_groups):
@@ -183,26 +190,32 @@ def _claim_report(
                 position = reader_pick(claim, sids, scores, index, reader, settings.claim_read_top)
         best = int(sids[position])
         sentence, score = index.sentences[best], float(scores[position])
-        found = stance_of(best) if score >= floor else Stance()
+        found = stance_of(best, score) if score >= floor else Stance()
         support, note = support_level(score, found, settings)
         # The source's sentences that state the claim's fact otherwise: a
         # different year or number among those closest to the claim, its
         # missing values aside (they cannot hold them); another person or a
         # "not" among those closest to the claim itself. The rules are read
         # only for sentences close enough to count (thousands of sources).
-        near = all_near[sids]
-        nearest = np.argsort(-near, kind="stable")[: settings.claim_contradiction_candidates].tolist()
+        near = {kind: these[sids] for kind, these in all_near.items()}
+        nearest = {
+            kind: np.argsort(-these, kind="stable")[: settings.claim_contradiction_candidates].tolist()
+            for kind, these in near.items()
+        }
         conflicts = []
-        for i in dict.fromkeys([*nearest, *ranked.tolist()]):
-            if max(scores[i], near[i] if i in nearest else -np.inf) < floor:
+        for i in dict.fromkeys([*(i for these in nearest.values() for i in these), *ranked.tolist()]):
+            if max([scores[i], *(near[kind][i] for kind in near if i in nearest[kind])]) < floor:
                 continue
-            found = stance_of(int(sids[i]))
-            closeness = near[i] if found.respect in ("year", "number") and i in nearest else scores[i]
+            found = stance_of(int(sids[i]), float(scores[i]))
+            closeness = near[found.respect][i] if i in nearest.get(found.respect, ()) else scores[i]
             if found.conflict and closeness >= settings.claim_contradicted:
                 conflicts.append((int(sids[i]), float(scores[i]), found.conflict))
         against = None
-        if conflicts and support == NOT_FOUND:
-            sid, score, note = conflicts[0]
+        # The source's sentence closest to the claim states the fact otherwise:
+        # the reader's pick among weaker ones does not outweigh it.
+        closest = [c for c in conflicts if c[1] >= scores[ranked[0]]]
+        if (conflicts and support == NOT_FOUND) or (closest and support != CONTRADICTED):
+            sid, score, note = (closest or conflicts)[0]
             sentence, support = index.sentences[sid], CONTRADICTED
         elif conflicts and support != CONTRADICTED:  # the source supports the claim and also says otherwise
             against = _evidence(index.sentences[conflicts[0][0]])
@@ -215,9 +228,10 @@ def _claim_report(
     return ClaimReport(claim, tuple(results))
 
 
-def _value_words(claim: str, retriever: Retriever) -> set[str]:
-    """The claim's words that state its years and numbers ("1922", "500", "000")."""
-    return {t for v in values(claim) for t in retriever.query_tokens(claim[v.start : v.end])}
+def _value_words(claim: str, retriever: Retriever, kind: str) -> set[str]:
+    """The claim's words that state its years (``kind`` "year": "1922") or
+    numbers ("number": "500", "000")."""
+    return {t for v in values(claim) if v.kind == kind for t in retriever.query_tokens(claim[v.start : v.end])}
 
 
 def _evidence(sentence) -> Evidence:

@@ -11,6 +11,7 @@ the README under "Claim check" (Not caught).
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,12 +29,23 @@ _NUMBER_WORDS = {
         "sixteen seventeen eighteen nineteen twenty".split()
     )
 }
+_NUMBER_WORDS.update({w: 10 * i for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)})
+# "1.5 million": the count is the number times the word's scale.
+_SCALE = re.compile(r"\s+(thousand|million|billion)\b", re.IGNORECASE)
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_NEGATIONS = frozenset("not no never nor neither nobody none nothing cannot n't without".split())
+# "Lacked" is "did not have": "he lacked a foothold" denies "he had a foothold".
+_NEGATIONS = frozenset(
+    "not no never nor neither nobody none nothing cannot n't without lack lacks lacked lacking".split()
+)
 _NOT_ONLY = re.compile(r"\bnot only\b")
 # Words that change a clause's subject: a fact in one clause says nothing
 # about the next ("Lenin died in 1924, and Stalin took over in 1929").
 _CLAUSE_BREAK = re.compile(r"[;:()\u2014]|,\s*(?:and|but|while|whereas|although|though|however|yet)\b|\bbut\b")
+# A quotation is someone else's words: "…recorded in Lenin's testament, “I am
+# not sure that he…”" does not say "not" about the testament. (A quoted
+# phrase is still part of its clause's facts: "saw his career as a “dull grey blank” (1922)".)
+_QUOTE = re.compile(r"[\u201c\u201d\"]")
 # Different words for one event, folded so "death" meets "died".
 # A year or number contradicts a statement only in a clause holding at least
 # this share of the statement's words that are not names ("the canal's debts
@@ -45,7 +57,15 @@ SUBJECT_SHARE = 0.34
 # there: "General Secretary … the Orgburo" is not "Stalin became General
 # Secretary" with someone else (0.6 let that through; dev unchanged at 0.8).
 PERSON_SUBJECT_SHARE = 0.8
+# A "not" denies the statement in a sentence holding this share of its words,
+# or, in a sentence close enough to support it by meaning (``close``), the
+# lower share: "were not allowed to talk" against "were allowed to speak".
+NEGATION_SHARE = 0.6
+NEGATION_CLOSE_SHARE = 0.5
 _SAME_EVENT = {"death": "die", "dead": "die", "dy": "die", "born": "birth"}
+
+
+KINDS = ("year", "number")  # the kinds of ``Value``
 
 
 @dataclass(frozen=True)
@@ -79,7 +99,8 @@ class Value:
 
 def values(text: str) -> list[Value]:
     """Every year and number in ``text``, in order. A four-digit number from
-    1000 to 2099 is a year; "the 1920s" is the year 1920 as a decade start."""
+    1000 to 2099 is a year; "the 1920s" is the range 1920-1929 (a decade
+    states no one year of it); "1.5 million" is 1,500,000."""
     found: list[Value] = []
     taken: list[tuple[int, int]] = []
     for match in _YEAR_RANGE.finditer(text):
@@ -91,13 +112,19 @@ def values(text: str) -> list[Value]:
             taken.append(match.span())
     for match in _YEAR.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
-            found.append(Value("year", int(match.group(1)), match.start(), match.end()))
+            year = int(match.group(1))
+            decade = match.group().endswith("s") and year % 10 == 0
+            found.append(Value("year", year, match.start(), match.end(), year + 9 if decade else None))
             taken.append(match.span())
     for match in _NUMBER.finditer(text):
         if any(s <= match.start() < e for s, e in taken):
             continue
         raw = match.group().replace(",", "")
-        found.append(Value("number", float(raw) if "." in raw else int(raw), match.start(), match.end()))
+        number, end = float(raw) if "." in raw else int(raw), match.end()
+        if scale := _SCALE.match(text, end):
+            number, end = number * _SCALES[scale.group(1).lower()], scale.end()
+            number = int(number) if number == int(number) else number
+        found.append(Value("number", number, match.start(), end))
     for match in _WORD.finditer(text):
         word = match.group().lower()
         if word in _NUMBER_WORDS and word != "one":  # "one of the" is rarely a count
@@ -105,10 +132,14 @@ def values(text: str) -> list[Value]:
     return sorted(found, key=lambda v: v.start)
 
 
-def clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the clauses of a sentence, cut at strong breaks only."""
+def clauses(text: str, quotes: bool = False) -> list[tuple[int, int]]:
+    """Spans of the clauses of a sentence, cut at strong breaks only (and,
+    with ``quotes``, at quotation marks)."""
     spans, start = [], 0
-    for match in _CLAUSE_BREAK.finditer(text):
+    breaks = sorted(
+        [*_CLAUSE_BREAK.finditer(text), *(_QUOTE.finditer(text) if quotes else ())], key=lambda m: m.start()
+    )
+    for match in breaks:
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text)))
@@ -202,7 +233,7 @@ class Stance:
     respect: str = ""
 
 
-def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
+def stance(statement: str, evidence: str, names: Iterable[str] = (), close: bool = False) -> Stance:
     """How ``evidence`` stands towards the facts ``statement`` states.
 
     Only called on evidence already close to the statement (a source's best
@@ -216,11 +247,15 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         "1922"; "1923-1925" does not contradict "1924"), unless its numbers
         count something else (none within a factor of ten of the statement's);
       - person: the statement names someone the evidence does not, the
-        evidence names another of the collection's people instead, holds
+        evidence names someone else in their place (next to the word the
+        statement has before or after them: ``_stand_ins``), holds
         ``PERSON_SUBJECT_SHARE`` of the statement's other words, and gives
         no other year or number for them;
-      - negation: one says "not" and the other doesn't, in the clause that
-        says the statement's thing, with 60% of the statement's words.
+      - negation: one says "not" (or "never", "lacked", "un-"…) and the
+        other doesn't, in the clause that says the statement's thing (a
+        quotation is a clause of its own), with ``NEGATION_SHARE`` of the
+        statement's words (``NEGATION_CLOSE_SHARE`` when the caller found the
+        sentence ``close`` enough to support the statement by meaning).
     Two differences (another person and another year: "When Lenin died in
     1924" against "Stalin died in 1953"; another year and another number)
     are another fact, not a contradiction. ``dating`` says whether the
@@ -234,11 +269,16 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
     # says nothing about when Stalin replaced Zinoviev).
     subject = topic - {snowball_stem(n.lower()) for n in names}
     said, there = names_stated(statement, names), names_stated(evidence, names)
-    replaced = bool(said - there and there - said)  # the statement's people named, others instead
+    missing = said - there
+    # Who stands where the statement names its people ("with Kirov" for "with
+    # Kamenev"; "Lenin died and Stalin took over" has Lenin where "Stalin died" has Stalin).
+    placed = _stand_ins(statement, evidence, said, names) if said else {}
+    stand_ins = {other: person for other, person in placed.items() if person in missing}
+    replaced = bool((missing and there - said) or placed)  # the statement's people named, others instead
     claimed, found = values(statement), values(evidence)
     dating, note = _dating(claimed, found), ""
     differing: dict[str, str] = {}  # kind -> how, for each kind of value the evidence gives otherwise
-    for kind in ("year", "number"):
+    for kind in KINDS:
         wanted = [v for v in claimed if v.kind == kind]
         given = _clause_values(evidence, subject, kind, SUBJECT_SHARE) if wanted else []
         given = [(g, clause, part) for g, clause, part in given if not _counts_else(clause, claimed)]
@@ -249,7 +289,8 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         own = [g for g, clause, part in given if _about_them(part, clause, said, names)]
         overlapping = [(g, c) for g in own for c in wanted if g.overlaps(c)]
         if own and not overlapping:
-            differing[kind] = f"gives {_quote(evidence, own[0])}, not {_quote(statement, wanted[0])}"
+            closest = min(own, key=lambda g: _distance(g, wanted[0]))  # "680,000", not "1.5 million", for "68,000"
+            differing[kind] = f"gives {_quote(evidence, closest)}, not {_quote(statement, wanted[0])}"
         if dating == OTHERWISE and overlapping and not note:
             other, claim = overlapping[0]
             how = "includes" if claim.within(other) else "overlaps"
@@ -258,19 +299,103 @@ def stance(statement: str, evidence: str, names: Iterable[str] = ()) -> Stance:
         return Stance(how, dating, respect=next(iter(differing)))
     differs = bool(differing)
     evidence_stems = content_stems(evidence)
-    if replaced and not differs and subject:
+    if stand_ins and not differs and subject:
         if len(subject & evidence_stems) / len(subject) >= PERSON_SUBJECT_SHARE:
-            missing, other_people = said - there, there - said
-            conflict = f"names {', '.join(sorted(other_people))}, not {', '.join(sorted(missing))}"
+            others, theirs = sorted(set(stand_ins)), sorted(set(stand_ins.values()))
+            conflict = f"names {', '.join(others)}, not {', '.join(theirs)}"
             return Stance(conflict, dating, respect="person")
-    if not replaced and not differs and topic and len(topic & evidence_stems) / len(topic) >= 0.6:
+    # A word with "un-" or "dis-" before another's word says its opposite ("unpopular", "disloyal").
+    opposed = _opposed(statement, evidence)
+    share = NEGATION_CLOSE_SHARE if close else NEGATION_SHARE
+    if not replaced and not differs and topic and len(topic & (evidence_stems | opposed)) / len(topic) >= share:
         # The "not" must be in the clause that says the statement's thing:
         # "…known as Card-Index, however they were not aware of…" agrees.
-        spans = clauses(evidence)
+        spans = clauses(evidence, quotes=True)
         start, end = max(spans, key=lambda span: len(content_stems(evidence[span[0] : span[1]]) & topic))
-        if negated(statement) != negated(evidence[start:end]):
+        clause = evidence[start:end]
+        if negated(statement) != (negated(clause) != bool(_opposed(statement, clause))):
             return Stance("says the opposite", dating, respect="negation")
     return Stance("", dating, note)
+
+
+# "un-" before a word of at least four letters, "dis-" before one of at least
+# five: "unpopular", "disloyal", not "until" or "display".
+_OPPOSITE = re.compile(r"^(?:un(?=[^\W\d_]{4})|dis(?=[^\W\d_]{5}))")
+
+
+def _opposed(statement: str, evidence: str) -> set[str]:
+    """Stems of the statement's content words that one text has and the other
+    has with a prefix of the opposite ("popular" against "unpopular"; either way round)."""
+    theirs = {w.lower() for w in _word_tokens(evidence)}
+    ours = {w.lower() for w in _word_tokens(statement)}
+    found = set()
+    for words, other in ((ours, theirs), (theirs, ours)):
+        for word in words:
+            prefix = _OPPOSITE.match(word)
+            if prefix and word[prefix.end() :] in other:
+                found.add(_event_stem(word if words is ours else word[prefix.end() :]))
+    return found & content_stems(statement)
+
+
+def _word_tokens(text: str) -> list[str]:
+    """The words of ``text`` as written, possessives cut ("Lenin’s" → "Lenin")."""
+    return [w.split("'")[0] for w in _WORD.findall(text.replace("\u2019", "'"))]
+
+
+def _event_stem(word: str) -> str:
+    stem = snowball_stem(word.lower())
+    return _SAME_EVENT.get(stem, stem)
+
+
+def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str, ...]) -> dict[str, str]:
+    """Who the evidence names in the place where the statement names one of
+    its ``people``: other name -> the statement's person. The place
+    is the word the statement has just before the person, or just after
+    ("replaced Zinoviev with Kamenev" against "replaced Zinoviev with Kirov";
+    "Kamenev led" against "Zinoviev led"). A name the collection knows may
+    stand anywhere; another capitalised word (a person named once, "Kirov")
+    not first in the sentence, where any word has a capital, and not "I".
+    Someone named elsewhere in the sentence stands for no one: "As he was
+    dying, a struggle emerged between Trotsky and Stalin" does not say that
+    Trotsky or Stalin died instead of Lenin, and "I was Commissar" is not
+    someone else where the statement names Stalin."""
+    words = _word_tokens(statement)
+    lowered = {w.lower() for w in words}
+    slots = []  # (stem before, stem after, person) around each missing person in the statement
+    for i, word in enumerate(words):
+        if word in people:
+            before = _event_stem(words[i - 1]) if i > 0 else None
+            after = _event_stem(words[i + 1]) if i + 1 < len(words) else None
+            slots.append((before, after, word))
+    theirs = _word_tokens(evidence)
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(theirs):
+        j = i
+        while j < len(theirs) and theirs[j][:1].isupper():
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        run = theirs[i:j]  # a capitalised run: "Leon Trotsky"
+        known = [w for w in run if w in names]
+        if (known or (i > 0 and run != ["I"])) and not any(w.lower() in lowered for w in run):
+            before = _event_stem(theirs[i - 1]) if i > 0 else None
+            after = _event_stem(theirs[j]) if j < len(theirs) else None
+            for slot_before, slot_after, person in slots:
+                same_before = slot_before is not None and slot_before == before
+                if same_before or (slot_after is not None and slot_after == after):
+                    found[" ".join(known or run)] = person
+        i = j
+    return found
+
+
+def _distance(value: Value, other: Value) -> float:
+    """How far apart two values are, as a ratio for counts ("680,000" is
+    nearer "68,000" than "1.5 million" is)."""
+    if value.kind == "number" and value.value > 0 and other.value > 0:
+        return abs(math.log(value.value / other.value))
+    return abs(value.value - other.value)
 
 
 def _counts_else(clause: str, claimed: list[Value]) -> bool:
@@ -300,7 +425,7 @@ def _dating(claimed: list[Value], found: list[Value]) -> str:
     evidence) states the ``claimed`` values."""
     if _points(claimed) <= _points(found):
         return STATED
-    for kind in ("year", "number"):
+    for kind in KINDS:
         wanted, theirs = [c for c in claimed if c.kind == kind], [v for v in found if v.kind == kind]
         stated = _points(wanted) <= _points(theirs)
         if wanted and theirs and not stated and not any(v.within(c) for v in theirs for c in wanted):

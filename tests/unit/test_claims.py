@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from askhist.answer import AnswerSettings
@@ -134,7 +135,7 @@ _DOCS = {
     "notes.txt": "Party notes\n\nLenin died in 1924, and in the years that followed the leaders of the party fought "
     "a long and bitter struggle over who would succeed him.\n",
     "snippet.txt": "A student snippet\n\nSome say Lenin died in 1922.\n",
-    "tsar.txt": "The Tsar\n\nLenin never forgave the Tsar, because his brother Alexander died on the gallows.\n",
+    "tsar.txt": "The Tsar\n\nLenin never forgave the Tsar, because his elder brother died on the gallows.\n",
     "war.txt": "The civil war\n\nMany soldiers died in the civil war that Lenin fought against the Whites.\n",
     "canal.txt": "The canal\n\nThe Suez Canal was opened in 1869 after ten years of construction.\n",
 }
@@ -168,3 +169,67 @@ def test_another_person_or_a_not_is_looked_for_as_close_as_before(lenin_sources)
     assert tsar.score < SETTINGS.claim_contradicted
     assert stance("Lenin died in 1922", _DOCS["tsar.txt"].split("\n\n")[1], ["Lenin"]).respect == "negation"
     assert tsar.support == NOT_FOUND
+
+
+# "Party", "membership" and "rose" are common here, so that a claim's counts
+# weigh more than its other words.
+_MEMBERSHIP_DOCS = {
+    "members.txt": "Party notes\n\nParty membership rose in 1924 with the Lenin Enrolment.\n",
+    "right.txt": "The Right Opposition\n\nThe Right Opposition was formed in 1928. "
+    "The Right Opposition was formed at the party congress.\n",
+    "lenin.txt": "Lenin\n\nLenin died in 1924. The party congress met after Lenin died. Some say Lenin died in 1922.\n",
+    "canal.txt": "The canal\n\nThe canal was opened after ten years of work.\n",
+    "army.txt": "The army\n\nParty membership mattered to many soldiers.\n",
+    "tsar.txt": "The Tsar\n\nThe Tsar never forgave the party.\n",
+    "grain.txt": "Grain\n\nGrain prices rose in the villages.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def membership_sources(tmp_path_factory):
+    docs = tmp_path_factory.mktemp("membership-docs")
+    for name, text in _MEMBERSHIP_DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return build_fake_assistant(docs, tmp_path_factory.mktemp("membership-index"))
+
+
+def _support(assistant, claim: str, doc: str):
+    return next(s for s in assistant.check(claim).sources if s.doc == doc)
+
+
+def test_a_sentence_giving_another_year_is_still_held_to_the_claims_counts(membership_sources):
+    # Its year is left out of the score, not the counts it lacks: "party
+    # membership rose" alone is not the claim, which its counts identify.
+    claim = "Party membership rose from 250,000 to 612,000 between 1919 and 1920"
+    assert stance(claim, "Party membership rose in 1924 with the Lenin Enrolment.").conflict == "gives 1924, not 1919"
+    assert _support(membership_sources, claim, "members.txt").support == NOT_FOUND
+    dated = _support(membership_sources, "Party membership rose in 1919", "members.txt")
+    assert (dated.support, dated.note) == (CONTRADICTED, "gives 1924, not 1919")
+
+
+class _WordReader:
+    """A fake reader that prefers the sentences holding ``word``."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+    def score(self, question, sentences, before=None, after=None):
+        return np.array([5.0 if self.word in s else -5.0 for s in sentences])
+
+
+def _with_reader(assistant, reader):
+    from askhist.assistant import Assistant
+
+    return Assistant(assistant.index, assistant.encoder, assistant.doc_dirs, assistant.settings, reader=reader)
+
+
+def test_the_readers_pick_does_not_outweigh_a_closer_sentence_stating_the_fact_otherwise(membership_sources):
+    reading = _with_reader(membership_sources, _WordReader("congress"))
+    # The closest sentence gives 1928; the reader prefers one without a year.
+    right = _support(reading, "The Right Opposition was formed in 1926", "right.txt")
+    assert (right.support, right.note) == (CONTRADICTED, "gives 1928, not 1926")
+    assert right.evidence is not None and right.evidence.text == "The Right Opposition was formed in 1928."
+    # The closest sentence agrees, a weaker one says otherwise: the source supports the claim and also says otherwise.
+    lenin = _support(reading, "Lenin died in 1924", "lenin.txt")
+    assert lenin.support in (SUPPORTED, PARTLY) and lenin.evidence.text == "The party congress met after Lenin died."
+    assert lenin.against is not None and lenin.against.text == "Some say Lenin died in 1922."

@@ -149,3 +149,87 @@ def test_stance_names_the_respect_of_the_contradiction():
     assert stance("Zinoviev led the Leningrad party", "Kamenev led the Leningrad party.", NAMES).respect == "person"
     assert stance("Trotsky was not popular", "Trotsky was popular.", NAMES).respect == "negation"
     assert stance("Lenin died in 1924", "Lenin died in 1924.", NAMES).respect == ""
+
+
+def test_a_decade_is_a_range_of_years():
+    assert [(v.value, v.last) for v in values("in the 1860s, then 1870")] == [(1860, 1869), (1870, None)]
+    # A year of the decade can be true with it; a year or decade outside it cannot.
+    assert conflict("The canal was built in the 1860s", "The canal was built in 1864-68.") == ""
+    assert conflict("The canal was built in the 1860s", "The canal was built in the 1880s.") == "gives 1880s, not 1860s"
+
+
+def test_tens_in_words_and_scaled_counts_are_numbers():
+    found = [(v.value, v.start, v.end) for v in values("fifty years; 1.5 million people; 2 thousand")]
+    assert found == [(50, 0, 5), (1_500_000, 13, 24), (2000, 33, 43)]
+    seventy = "The state lasted for seventy years."
+    assert conflict("The state lasted for fifty years", seventy) == "gives seventy, not fifty"
+
+
+def test_the_note_gives_the_count_nearest_the_claims():
+    evidence = "The purges hit around 1.5 million people and killed 680,000 people."
+    assert conflict("The purges killed about 68,000 people", evidence) == "gives 680,000, not 68,000"
+
+
+def test_lacked_denies_had():
+    statement = "Trotsky had a strong foothold in the party"
+    assert conflict(statement, "Trotsky lacked a strong foothold in the party.", NAMES) == "says the opposite"
+    assert conflict(statement, "Trotsky had a strong foothold in the party.", NAMES) == ""
+
+
+def test_another_person_must_stand_where_the_claim_names_its_person():
+    # Kirov, named once in a collection, is no known name: his place says he is someone else.
+    statement, evidence = "In 1926 Stalin replaced Zinoviev with Kamenev", "In 1926 I replaced Zinoviev with Kirov."
+    assert conflict(statement, evidence, NAMES) == "names Kirov, not Kamenev"
+    evidence = "Zinoviev was led by Leon Trotsky."
+    assert conflict("Zinoviev was led by Lenin", evidence, NAMES) == "names Trotsky, not Lenin"
+    # People named elsewhere in the sentence are not in the claim's person's place.
+    evidence = "As he was dying, a struggle emerged between Trotsky and Stalin."
+    assert conflict("Lenin died in 1924", evidence, NAMES) == ""
+    offices = (*NAMES, "Commissar", "Nationalities")
+    evidence = "From 1917 I was Commissar for Nationalities, head of the Inspectorate."
+    assert conflict("Stalin was head of the Inspectorate", evidence, offices) == ""
+
+
+def test_someone_else_in_the_claims_persons_place_makes_another_fact():
+    # Lenin died, not Stalin: a year of Lenin's death is no year of Stalin's.
+    assert conflict("Stalin died in 1953", "In 1924, Lenin died and Stalin took over.", NAMES) == ""
+    assert conflict("Lenin died in 1922", "In 1924, Lenin died and Stalin took over.", NAMES) == "gives 1924, not 1922"
+    # Alexander died, not Lenin: the "never" is about something else.
+    evidence = "Lenin never forgave the Tsar, because his brother Alexander died on the gallows."
+    assert conflict("Lenin died in 1922", evidence, NAMES) == ""
+    assert conflict("Lenin died in 1922", evidence.replace(" Alexander", ""), NAMES) == "says the opposite"
+
+
+def test_un_and_dis_say_the_opposite():
+    assert conflict("Trotsky was popular with the party", "Trotsky was unpopular with the party.", NAMES) == (
+        "says the opposite"
+    )
+    assert conflict("Trotsky was unpopular with the party", "Trotsky was popular with the party.", NAMES) == (
+        "says the opposite"
+    )
+    assert conflict("Stalin replaced the loyal Zinoviev", "Stalin replaced the disloyal Zinoviev.", NAMES) == (
+        "says the opposite"
+    )
+    # Two opposites cancel; a word that merely begins with "un" is no opposite.
+    assert conflict("Trotsky was popular with the party", "Trotsky was not unpopular with the party.", NAMES) == ""
+    assert conflict("Trotsky was popular with the party", "Trotsky was popular with the party until 1924.", NAMES) == ""
+
+
+def test_a_not_inside_a_quotation_is_the_quoted_speakers():
+    statement = "Lenin's testament called Stalin too coarse"
+    evidence = (
+        "His insult was recorded in Lenin's testament, \u201cI am not sure that Stalin will use that power.\u201d"
+    )
+    assert conflict(statement, evidence, NAMES) == ""
+    assert conflict(statement, evidence.replace("\u201c", "").replace("\u201d", ""), NAMES) == "says the opposite"
+    # A quoted phrase still belongs to its clause's facts.
+    text = 'He saw it as a "grey blank" (1922)'
+    assert [text[s:e] for s, e in clauses(text)] == ['He saw it as a "grey blank" ', "1922"]
+
+
+def test_a_not_in_a_sentence_close_by_meaning_needs_fewer_of_the_claims_words():
+    statement = "The United Opposition were allowed to speak at the Fifteenth Party Conference"
+    evidence = "They were not allowed to talk at the Fifteenth Party Conference."  # 4 of its 7 words
+    assert stance(statement, evidence, NAMES).conflict == ""
+    assert stance(statement, evidence, NAMES, close=True).conflict == "says the opposite"
+    assert stance(statement, "The Fifteenth Party Conference was not held in Moscow.", NAMES, close=True).conflict == ""
