@@ -5,7 +5,7 @@ A claim is scored against every statement of the collection by meaning and
 shared words (the answer scorer's ``dense`` and ``lexical`` features, with
 the claim weights); each source's best sentence decides its support level.
 Whether a sentence states the claim's fact otherwise (another year, number
-or person, or a "not") is one rule, ``askhist.facts.stance``: such a source
+or person, or a "not") is one rule, ``askhist.stance.stance``: such a source
 contradicts the claim; a sentence giving only other years or numbers than
 the claim's (another event's, or a period around the claim's date) neither
 supports nor contradicts it. A different year or number is looked for among
@@ -21,11 +21,12 @@ import numpy as np
 
 from .answer import location
 from .cleaning import MAIN
-from .facts import KINDS, OTHERWISE, UNSTATED, Stance, stance, values
+from .facts import KINDS, values
 from .index import Index
 from .reader import Reader
 from .retrieval import Query, Retriever
 from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
+from .stance import OTHERWISE, UNSTATED, Stance, stance
 from .timing import Timings, stopwatch
 
 SUPPORTED = "supported"
@@ -171,7 +172,7 @@ def _claim_report(
     stances: dict[tuple[str, bool], Stance] = {}  # by sentence text: copies of one essay are read once
 
     def stance_of(sid: int, score: float) -> Stance:
-        # A sentence that supports the claim by its score is read as close to it (``facts.stance``).
+        # A sentence that supports the claim by its score is read as close to it (``stance.stance``).
         text, close = index.sentences[sid].text, score >= settings.claim_supported
         if (text, close) not in stances:
             stances[text, close] = stance(claim, text, names, close=close)
@@ -268,7 +269,7 @@ def reader_pick(claim: str, sids: np.ndarray, scores: np.ndarray, index: Index, 
 
 def support_level(score: float, found: Stance, settings: AnswerSettings) -> tuple[str, str]:
     """A source's level from its best sentence's claim score and how that
-    sentence stands towards the claim's facts (``facts.stance``): it
+    sentence stands towards the claim's facts (``stance.stance``): it
     contradicts the claim when it states the claim's fact otherwise; it does
     not support it when it gives only other years (or numbers) than the
     claim's, those of another event or a period around the claim's date (the

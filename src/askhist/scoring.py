@@ -62,7 +62,7 @@ class AnswerSettings:
     claim_partly: float = 0.47
     # A source contradicts a claim when one of its closest sentences (this
     # many, scoring at least claim_contradicted) states the claim's fact
-    # otherwise (askhist.facts.conflict).
+    # otherwise (askhist.stance.conflict).
     claim_contradicted: float = 0.35  # dev: P .923 R .857 (0.30: P .80; 0.45: P 1.0 R .786)
     claim_contradiction_candidates: int = 3
 

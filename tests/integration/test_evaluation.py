@@ -47,8 +47,8 @@ from askhist.evaluation.mutants import MUTANTS, run_mutants
 from askhist.evaluation.qa import SPLITS, TYPES, document_texts, parse_qa
 from askhist.evaluation.runner import ClaimRecord, EvalResult, QuestionRecord, summarise
 from askhist.evaluation.split import DEFAULT_SEED, assign_splits, split_problems
-from askhist.facts import Stance, stance
 from askhist.frontend import percentile
+from askhist.stance import Stance, stance
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

@@ -9,7 +9,8 @@ import pytest
 
 from askhist.answer import AnswerSettings
 from askhist.claims import CONTRADICTED, NOT_FOUND, PARTLY, SUPPORT_LEVELS, SUPPORTED, support_level
-from askhist.facts import stance, values
+from askhist.facts import values
+from askhist.stance import stance
 
 from .conftest import build_fake_assistant
 
@@ -60,7 +61,7 @@ def test_evidence_without_the_claims_date_supports_it_only_partly():
 
 # Pairs on which the old number rule of this module ("a claim's year missing
 # while another is present: not found, 'gives X, not Y'") and the rule of
-# askhist.facts disagreed. There is one rule now (facts.stance).
+# askhist.facts disagreed. There is one rule now (stance.stance).
 def test_a_period_around_the_claims_date_neither_supports_nor_contradicts():
     claim, evidence = "The Lenin Enrolment began in 1924", "Stalin launched the Lenin Enrolment between 1923-1925."
     assert level(HIGH, claim, evidence) == (NOT_FOUND, "gives only 1923-1925, which includes 1924")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from askhist.facts import OTHERWISE, UNSTATED, Stance, answer_kind, clauses, conflict, negated, stance, values
+from askhist.facts import answer_kind, clauses, negated, values
+from askhist.stance import OTHERWISE, UNSTATED, Stance, conflict, stance
 
 pytestmark = pytest.mark.unit
 

@@ -113,7 +113,7 @@ def test_the_claim_check_takes_each_sources_evidence_from_the_reader(fake_assist
     read_sources = {s for _, s in reader.pairs}
     assert reader.pairs and len(reader.pairs) <= 2 * len(baseline)
     for s in baseline.values():
-        # A contradicted source's evidence is the sentence that contradicts (askhist.facts), not the best match.
+        # A contradicted source's evidence is the sentence that contradicts (askhist.stance), not the best match.
         if s.evidence is not None and s.support not in ("not found", "contradicted"):
             assert s.evidence.text in read_sources  # today's best is among the read candidates
 

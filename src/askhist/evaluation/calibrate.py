@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from ..assistant import Assistant
 from ..claims import PARTLY, SUPPORTED, support_level
 from ..conversation import collection_names
-from ..facts import Stance, stance
 from ..scoring import AnswerSettings
+from ..stance import Stance, stance
 from .metrics import is_hit, precision_recall_f1, quote_spans
 from .qa import RELATED_SUFFIX, QAItem, document_texts
 from .runner import CachedEncoder, variant
