@@ -167,9 +167,14 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
+def word_tokens(text: str) -> list[str]:
+    """The words of ``text`` as written, possessives cut ("Lenin’s" → "Lenin")."""
+    return [w.split("'")[0] for w in _WORD.findall(text.replace("\u2019", "'"))]
+
+
 def names_stated(text: str, names: Iterable[str]) -> set[str]:
     """Which of the collection's ``names`` (e.g. "Trotsky") the text mentions."""
-    words = {w.split("'")[0] for w in _WORD.findall(text)}
+    words = set(word_tokens(text))
     return {name for name in names if name in words}
 
 

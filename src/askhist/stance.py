@@ -15,10 +15,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .facts import KINDS, Value, clause_values, clauses, content_stems, event_stem, names_stated, negated, values
+from .facts import (
+    KINDS,
+    Value,
+    clause_values,
+    clauses,
+    content_stems,
+    event_stem,
+    names_stated,
+    negated,
+    values,
+    word_tokens,
+)
 from .text import snowball_stem
 
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # A year or number contradicts a statement only in a clause holding at least
 # this share of the statement's words that are not names ("the canal's debts
 # grew in 1875" is not about "the Suez Canal opened in 1870"). On the dev
@@ -154,8 +164,8 @@ _OPPOSITE = re.compile(r"^(?:un(?=[^\W\d_]{4})|dis(?=[^\W\d_]{5}))")
 def _opposed(statement: str, evidence: str) -> set[str]:
     """Stems of the statement's content words that one text has and the other
     has with a prefix of the opposite ("popular" against "unpopular"; either way round)."""
-    theirs = {w.lower() for w in _word_tokens(evidence)}
-    ours = {w.lower() for w in _word_tokens(statement)}
+    theirs = {w.lower() for w in word_tokens(evidence)}
+    ours = {w.lower() for w in word_tokens(statement)}
     found = set()
     for words, other in ((ours, theirs), (theirs, ours)):
         for word in words:
@@ -163,11 +173,6 @@ def _opposed(statement: str, evidence: str) -> set[str]:
             if prefix and word[prefix.end() :] in other:
                 found.add(event_stem(word if words is ours else word[prefix.end() :]))
     return found & content_stems(statement)
-
-
-def _word_tokens(text: str) -> list[str]:
-    """The words of ``text`` as written, possessives cut ("Lenin’s" → "Lenin")."""
-    return [w.split("'")[0] for w in _WORD.findall(text.replace("\u2019", "'"))]
 
 
 def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str, ...]) -> dict[str, str]:
@@ -182,7 +187,7 @@ def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str
     dying, a struggle emerged between Trotsky and Stalin" does not say that
     Trotsky or Stalin died instead of Lenin, and "I was Commissar" is not
     someone else where the statement names Stalin."""
-    words = _word_tokens(statement)
+    words = word_tokens(statement)
     lowered = {w.lower() for w in words}
     slots = []  # (stem before, stem after, person) around each missing person in the statement
     for i, word in enumerate(words):
@@ -190,7 +195,7 @@ def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str
             before = event_stem(words[i - 1]) if i > 0 else None
             after = event_stem(words[i + 1]) if i + 1 < len(words) else None
             slots.append((before, after, word))
-    theirs = _word_tokens(evidence)
+    theirs = word_tokens(evidence)
     found: dict[str, str] = {}
     i = 0
     while i < len(theirs):

@@ -50,6 +50,14 @@ def build_fake_assistant(docs: Path, index_dir: Path, settings=None):
     return Assistant(index, encoder, [docs], settings or Settings())
 
 
+def fake_assistant_over(files: dict[str, str], tmp_path_factory, name: str = "docs"):
+    """An Assistant (fake encoder) over a folder holding ``files`` (name -> text)."""
+    docs = tmp_path_factory.mktemp(name)
+    for file_name, text in files.items():
+        (docs / file_name).write_text(text, encoding="utf-8")
+    return build_fake_assistant(docs, tmp_path_factory.mktemp(f"{name}-index"))
+
+
 @pytest.fixture(scope="session")
 def fake_encoder() -> FakeEncoder:
     return FakeEncoder()

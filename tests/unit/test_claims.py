@@ -12,7 +12,7 @@ from askhist.claims import CONTRADICTED, NOT_FOUND, PARTLY, SUPPORT_LEVELS, SUPP
 from askhist.facts import values
 from askhist.stance import stance
 
-from .conftest import build_fake_assistant
+from .conftest import fake_assistant_over
 
 pytestmark = pytest.mark.unit
 
@@ -144,10 +144,7 @@ _DOCS = {
 
 @pytest.fixture(scope="module")
 def lenin_sources(tmp_path_factory):
-    docs = tmp_path_factory.mktemp("lenin-docs")
-    for name, text in _DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    return build_fake_assistant(docs, tmp_path_factory.mktemp("lenin-index"))
+    return fake_assistant_over(_DOCS, tmp_path_factory, "lenin")
 
 
 def test_a_sentence_giving_another_year_is_not_held_to_the_claims_year(lenin_sources):
@@ -188,10 +185,7 @@ _MEMBERSHIP_DOCS = {
 
 @pytest.fixture(scope="module")
 def membership_sources(tmp_path_factory):
-    docs = tmp_path_factory.mktemp("membership-docs")
-    for name, text in _MEMBERSHIP_DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    return build_fake_assistant(docs, tmp_path_factory.mktemp("membership-index"))
+    return fake_assistant_over(_MEMBERSHIP_DOCS, tmp_path_factory, "membership")
 
 
 def _support(assistant, claim: str, doc: str):

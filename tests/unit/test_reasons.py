@@ -13,7 +13,7 @@ from askhist.answer import AnswerSettings
 from askhist.assistant import Assistant, Settings
 from askhist.reasons import asks_for_reason, gives_reason, reason_follows, refers_back
 
-from .conftest import build_fake_assistant
+from .conftest import fake_assistant_over
 
 pytestmark = pytest.mark.unit
 
@@ -54,9 +54,7 @@ def test_a_sentence_that_restates_the_question_and_gives_no_cause_lets_the_reaso
 
 @pytest.fixture(scope="module")
 def trotsky(tmp_path_factory) -> Assistant:
-    docs = tmp_path_factory.mktemp("docs")
-    (docs / "trotsky.txt").write_text(ESSAY, encoding="utf-8")
-    return build_fake_assistant(docs, tmp_path_factory.mktemp("index"))
+    return fake_assistant_over({"trotsky.txt": ESSAY}, tmp_path_factory)
 
 
 def _with(base: Assistant, reader=None, **answer) -> Assistant:
@@ -147,9 +145,7 @@ RIGHT = (
 
 @pytest.fixture(scope="module")
 def right(tmp_path_factory) -> Assistant:
-    docs = tmp_path_factory.mktemp("docs")
-    (docs / "right.txt").write_text(RIGHT, encoding="utf-8")
-    return build_fake_assistant(docs, tmp_path_factory.mktemp("index"))
+    return fake_assistant_over({"right.txt": RIGHT}, tmp_path_factory)
 
 
 def test_a_sentence_that_points_back_runs_back_into_the_reason_with_exact_offsets(right):
