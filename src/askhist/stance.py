@@ -106,11 +106,16 @@ def stance(statement: str, evidence: str, names: Iterable[str] = (), close: bool
     # with it that is not a name ("in 1927, the Duumvirate defeated Zinoviev"
     # says nothing about when Stalin replaced Zinoviev).
     subject = topic - {snowball_stem(n.lower()) for n in names}
-    said, there = names_stated(statement, names), names_stated(evidence, names)
+    # Who is named, and who stands where the statement names its people, is
+    # read in the evidence's clause that says the statement's thing: "In 1924
+    # it was Zinoviev who battled Trotsky, while in 1927 it was Bukharin who
+    # spoke out" names no one in Zinoviev's place.
+    _, theirs = _saying_same(statement, evidence)
+    said, there = names_stated(statement, names), names_stated(theirs, names)
     missing = said - there
     # Who stands where the statement names its people ("with Kirov" for "with
     # Kamenev"; "Lenin died and Stalin took over" has Lenin where "Stalin died" has Stalin).
-    placed = _stand_ins(statement, evidence, said, names) if said else {}
+    placed = _stand_ins(statement, theirs, said, names) if said else {}
     stand_ins = {other: person for other, person in placed.items() if person in missing}
     replaced = bool((missing and there - said) or placed)  # the statement's people named, others instead
     claimed, found = values(statement), values(evidence)
@@ -146,15 +151,30 @@ def stance(statement: str, evidence: str, names: Iterable[str] = (), close: bool
     opposed = _opposed(statement, evidence)
     share = NEGATION_CLOSE_SHARE if close else NEGATION_SHARE
     if not replaced and not differs and topic and len(topic & (evidence_stems | opposed)) / len(topic) >= share:
-        # The "not" must be in the clause that says the statement's thing:
-        # "…known as Card-Index, however they were not aware of…" agrees.
-        spans = clauses(evidence, quotes=True)
-        start, end = max(spans, key=lambda span: len(content_stems(evidence[span[0] : span[1]]) & topic))
-        clause = evidence[start:end]
-        if negated(statement) != (negated(clause) != bool(_opposed(statement, clause))):
+        # The "not" must be in the clause that says the statement's thing, on
+        # both sides: "…known as Card-Index, however they were not aware of…"
+        # agrees, and a statement of two clauses, one with a "not", does not
+        # contradict itself.
+        ours, theirs = _saying_same(statement, evidence)
+        if negated(_QUOTATION.sub(" ", ours)) != (negated(theirs) != bool(_opposed(ours, theirs))):
             return Stance("says the opposite", dating, respect="negation")
     return Stance("", dating, note)
 
+
+def _saying_same(statement: str, evidence: str) -> tuple[str, str]:
+    """The statement's clause and the evidence's clause (quotations apart in
+    the evidence) that share the most content words: where each says the
+    same thing. A statement's quotation stays in its clause (in "They were
+    not convinced that Marx's "scientific" estimates came true", the "not"
+    is about the estimates); a "not" inside it is the quoted speaker's
+    (``_QUOTATION``)."""
+    ours = [statement[a:b] for a, b in clauses(statement)] or [statement]
+    theirs = [evidence[a:b] for a, b in clauses(evidence, quotes=True)] or [evidence]
+    stems = {clause: content_stems(clause) for clause in (*ours, *theirs)}
+    return max(((o, t) for o in ours for t in theirs), key=lambda pair: len(stems[pair[0]] & stems[pair[1]]))
+
+
+_QUOTATION = re.compile(r"[\u201c\"][^\u201c\u201d\"]*[\u201d\"]")
 
 # "un-" before a word of at least four letters, "dis-" before one of at least
 # five: "unpopular", "disloyal", not "until" or "display".
@@ -207,7 +227,9 @@ def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str
             continue
         run = theirs[i:j]  # a capitalised run: "Leon Trotsky"
         known = [w for w in run if w in names]
-        if (known or (i > 0 and run != ["I"])) and not any(w.lower() in lowered for w in run):
+        # Only the run's names count as the statement's: "Throughout Stalin's time" has
+        # Stalin where "Throughout Trotsky's time" has Trotsky (a sentence's first word has a capital).
+        if (known or (i > 0 and run != ["I"])) and not any(w.lower() in lowered for w in known or run):
             before = event_stem(theirs[i - 1]) if i > 0 else None
             after = event_stem(theirs[j]) if j < len(theirs) else None
             for slot_before, slot_after, person in slots:

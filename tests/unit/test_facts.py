@@ -234,3 +234,26 @@ def test_a_not_in_a_sentence_close_by_meaning_needs_fewer_of_the_claims_words():
     assert stance(statement, evidence, NAMES).conflict == ""
     assert stance(statement, evidence, NAMES, close=True).conflict == "says the opposite"
     assert stance(statement, "The Fifteenth Party Conference was not held in Moscow.", NAMES, close=True).conflict == ""
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I did not, however secure the role of Gen. Secretary until 1922, giving me access to a wealth of "
+        "information on party members, as well as the right of patronage.",
+        "On Lenin's death, Stalin was able to deliver the main oration at his funeral, "
+        "while Trotsky didn't even attend.",
+        "\u201cComrade Stalin has unlimited authority concentrated in his hands, and I am not sure whether he will "
+        "always be capable of using that authority with sufficient caution.\u201d",
+    ],
+)
+def test_a_statement_of_two_clauses_one_with_a_not_does_not_contradict_itself(sentence):
+    # Its clause with the "not" is compared with the evidence's clause that says the same thing.
+    assert stance(sentence, sentence, NAMES).conflict == ""
+    assert stance(sentence, sentence, NAMES, close=True).conflict == ""
+
+
+def test_the_not_is_read_in_the_statements_clause_that_the_evidence_says():
+    statement = "Trotsky was a brilliant speaker, but he did not have a foothold in the party."
+    assert conflict(statement, "Trotsky had a strong foothold in the party.", NAMES) == "says the opposite"
+    assert conflict(statement, "Trotsky was a brilliant speaker.", NAMES) == ""
