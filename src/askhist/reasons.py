@@ -57,13 +57,14 @@ def reason_follows(question: str, sentence: str, coverage: float, min_coverage: 
     return coverage >= min_coverage and asks_for_reason(question) and not gives_reason(sentence)
 
 
+_WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
+
+
 def asks_why(question: str) -> bool:
     """A question that asks "why" (not "how", nor a value): it takes for
     granted the fact it asks about."""
     return bool(_WHY.search(question)) and answer_kind(question) is None
 
-
-_WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
 
 # "what is bonapartism?", "What were the Kulaks?", "what does NEP mean": a term of at most three words,
 # alone after the verb (a longer tail is a question about the term, not for its meaning).
@@ -73,8 +74,8 @@ _DEFINITION_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # What follows a term that a sentence defines: '"Bonapartism," that is, in a military dictatorship...',
-# "NEP, meaning...", "the Orgburo (i.e. ...)", "Kulaks were wealthy peasants", "X refers to...". Closing
-# quotes, brackets and commas may stand between.
+# "NEP, meaning...", "the Orgburo (i.e. ...)", "The Orgburo was the bureau...", "X refers to...". Closing
+# quotes, brackets and commas may stand between; "Kulaks were wealthy" is not enough (it may describe them).
 _DEFINES = (
     r"""[\s"'”’)\],:;(—–-]*"""
     r"(?:that is|i\.e\.|meaning|which means|means|refers? to|is defined as|(?:is|are|was|were) (?:a|an|the)\b)"
@@ -94,5 +95,5 @@ def defines(sentence: str, term: str) -> bool:
     """The sentence says what ``term`` is: the term, then "that is", "i.e.",
     "meaning", "refers to" or "is a/the" ('"Bonapartism," that is, in a
     military dictatorship under a charismatic general')."""
-    words = r"\s+".join(re.escape(w) for w in term.split())
+    words = r"\s+".join(re.escape(w) for w in term.replace("\u2019", "'").split())
     return bool(re.search(rf"\b{words}\b{_DEFINES}", sentence.replace("\u2019", "'"), re.IGNORECASE))

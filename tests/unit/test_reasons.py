@@ -213,3 +213,8 @@ def test_which_sentences_say_what_a_term_is(sentence, term, says):
 )
 def test_what_asks_why(question, why):
     assert asks_why(question) is why
+
+
+def test_a_term_with_a_curly_apostrophe_is_found_either_way():
+    assert defines("Lenin's Testament was a letter to the party congress.", defined_term("What was Lenin’s Testament?"))
+    assert defines("Lenin’s Testament was a letter to the party congress.", defined_term("What was Lenin's Testament?"))
