@@ -23,7 +23,7 @@ from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
-from .reasons import WHY_QUESTION, gives_reason, reason_follows, refers_back
+from .reasons import WHY_QUESTION, asks_why, defined_term, defines, gives_reason, reason_follows, refers_back
 from .retrieval import Hit, Query, Retriever
 from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
 from .timing import Timings, stopwatch
@@ -250,13 +250,18 @@ def answer_question(
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
     with stopwatch(timings, "answer_selection"):
-        # The evidence model decides; a question much of whose words the
-        # collection never uses ("Who won the 1954 World Cup?") is declined
-        # too when the reader finds nothing that answers it either.
+        # The evidence model decides, unless the reader is sure enough for the
+        # kind of question (``reader_is_sure``); a question much of whose
+        # words the collection never uses ("Who won the 1954 World Cup?") is
+        # declined too when the reader finds nothing that answers it either.
         top = reading.features[EVIDENCE_FEATURES.index("top")] if reading.read else -np.inf
+        chosen_text = index.sentences[reading.read[int(np.argmax(reading.combined))]].text if reading.read else ""
         abstained = bool(
             not reading.read
-            or (reading.probability < settings.abstain_evidence_below and top < settings.answer_above_logit)
+            or (
+                reading.probability < settings.abstain_evidence_below
+                and not reader_is_sure(query.text, chosen_text, float(top), settings)
+            )
             or (scored.unknown >= settings.abstain_unknown_share and top < settings.abstain_unknown_logit)
         )
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
@@ -266,6 +271,22 @@ def answer_question(
             read_logits = dict(zip(reading.read, reading.logits.tolist()))
             span = reason_span(query, chosen, scored, index, settings, checker, read_logits)
         return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, span)
+
+
+def reader_is_sure(question: str, sentence: str, top: float, settings: AnswerSettings) -> bool:
+    """Whether the reader's logit ``top`` for the chosen ``sentence`` answers
+    the question whatever the evidence model says: at ``answer_above_logit``
+    for any question; at ``answer_why_above_logit`` for a "why" question,
+    which takes its fact for granted (the model's negative margin weight
+    declined sentences the reader alone read as answering); at
+    ``answer_definition_above_logit`` for a "what is X?" question when the
+    sentence says what X is ('"Bonapartism," that is, ...')."""
+    if top >= settings.answer_above_logit:
+        return True
+    if top >= settings.answer_why_above_logit and asks_why(question):
+        return True
+    term = defined_term(question)
+    return top >= settings.answer_definition_above_logit and term is not None and defines(sentence, term)
 
 
 @dataclass(frozen=True)
@@ -339,6 +360,7 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
         logits, today, settings.reader_weight, settings.reader_today_weight, settings.reader_bias
     )
     best = int(np.argmax(combined))
+    after = read_ids[best] + 1  # its value may be in the next sentence ("This caused an influx of 500,000...")
     features = evidence_features(
         query.text,
         logits,
@@ -346,6 +368,7 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
         index.sentences[read_ids[best]].text,
         float(scored.lexical[order[best]]),
         float(today[best]),
+        index.sentences[after].text if _neighbour_statement(index, read_ids[best], +1) else None,
     )
     probability = answerable_probability(features, settings.evidence_weights, settings.evidence_bias)
     return Reading(read_ids, logits, combined, features, probability)

@@ -221,17 +221,28 @@ def combined_scores(
 
 
 def evidence_features(
-    question: str, logits: np.ndarray, best: int, best_text: str, best_lexical: float, best_today: float
+    question: str,
+    logits: np.ndarray,
+    best: int,
+    best_text: str,
+    best_lexical: float,
+    best_today: float,
+    next_text: str | None = None,
 ) -> np.ndarray:
-    """The ``EVIDENCE_FEATURES`` of a question whose chosen sentence is ``logits[best]``."""
+    """The ``EVIDENCE_FEATURES`` of a question whose chosen sentence is ``logits[best]``.
+    ``next_text`` is the sentence after it in the same section, if any: when
+    it points back at the chosen one ("This caused an influx of 500,000
+    party members."), a year or number it gives counts as given."""
     from .facts import answer_kind, values
+    from .reasons import refers_back
 
     if not len(logits):
         raise ValueError("no sentence was read")
     ordered = np.sort(np.asarray(logits, dtype=np.float64))[::-1]
     margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else 0.0
     kind = answer_kind(question)
-    type_absent = float(kind is not None and not any(v.kind == kind for v in values(best_text)))
+    given = [best_text, *([next_text] if next_text and refers_back(next_text) else [])]
+    type_absent = float(kind is not None and not any(v.kind == kind for text in given for v in values(text)))
     columns = {
         "top": float(logits[best]),
         "margin": margin,

@@ -1,5 +1,6 @@
 """Why and how questions: what asks for a reason, what gives one, and when
-the reason is in the sentence after the one that matches the question.
+the reason is in the sentence after the one that matches the question; and
+"what is X?" questions, and the sentences that say what X is.
 
 Essays state a point and then explain it: "Trotsky continues to dig his grave
 by launching attacks on the party bureaucracy. His criticism was none too
@@ -54,3 +55,45 @@ def reason_follows(question: str, sentence: str, coverage: float, min_coverage: 
     (covers at least ``min_coverage`` of the question's word weight) and
     gives no cause of its own."""
     return coverage >= min_coverage and asks_for_reason(question) and not gives_reason(sentence)
+
+
+_WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
+
+
+def asks_why(question: str) -> bool:
+    """A question that asks "why" (not "how", nor a value): it takes for
+    granted the fact it asks about."""
+    return bool(_WHY.search(question)) and answer_kind(question) is None
+
+
+# "what is bonapartism?", "What were the Kulaks?", "what does NEP mean": a term of at most three words,
+# alone after the verb (a longer tail is a question about the term, not for its meaning).
+_DEFINITION_QUESTION = re.compile(
+    r"^\W*(?:what|who)\s+(?:is|are|was|were)\s+(?:(?:a|an|the)\s+)?(?P<term>[\w'’-]+(?:\s+[\w'’-]+){0,2})\W*$"
+    r"|^\W*what\s+(?:does|did)\s+(?:(?:a|an|the)\s+)?(?P<meant>[\w'’-]+(?:\s+[\w'’-]+){0,2})\s+mean\W*$",
+    re.IGNORECASE,
+)
+# What follows a term that a sentence defines: '"Bonapartism," that is, in a military dictatorship...',
+# "NEP, meaning...", "the Orgburo (i.e. ...)", "The Orgburo was the bureau...", "X refers to...". Closing
+# quotes, brackets and commas may stand between; "Kulaks were wealthy" is not enough (it may describe them).
+_DEFINES = (
+    r"""[\s"'”’)\],:;(—–-]*"""
+    r"(?:that is|i\.e\.|meaning|which means|means|refers? to|is defined as|(?:is|are|was|were) (?:a|an|the)\b)"
+)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a "what is X?" question asks to have defined ("bonapartism"),
+    or None for any other question."""
+    match = _DEFINITION_QUESTION.match(question.strip())
+    if match is None:
+        return None
+    return match.group("term") or match.group("meant")
+
+
+def defines(sentence: str, term: str) -> bool:
+    """The sentence says what ``term`` is: the term, then "that is", "i.e.",
+    "meaning", "refers to" or "is a/the" ('"Bonapartism," that is, in a
+    military dictatorship under a charismatic general')."""
+    words = r"\s+".join(re.escape(w) for w in term.replace("\u2019", "'").split())
+    return bool(re.search(rf"\b{words}\b{_DEFINES}", sentence.replace("\u2019", "'"), re.IGNORECASE))

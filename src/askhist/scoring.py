@@ -84,6 +84,10 @@ class AnswerSettings:
     # A sentence the reader is this sure of is quoted whatever the evidence model says: the model's
     # margin weight is negative (fitted on dev), which declined the one answer of a one-document folder.
     answer_above_logit: float = 8.0
+    # ... and at lower logits for two kinds of question (answer.reader_is_sure; README, Choices): a "why"
+    # question, and a "what is X?" question whose sentence says what X is.
+    answer_why_above_logit: float = 6.0
+    answer_definition_above_logit: float = 0.0
     abstain_unknown_share: float = 0.6  # dev: abstention .30 -> .40, false .029 -> .039
     abstain_unknown_logit: float = -6.0
     # A why/how answer whose sentence restates the question (covers this share of its word weight) and

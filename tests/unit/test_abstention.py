@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from askhist.answer import NO_ANSWER, AnswerSettings, should_abstain
+from askhist.answer import NO_ANSWER, AnswerSettings, reader_is_sure, should_abstain
 from askhist.assistant import Assistant, Settings
 
 pytestmark = pytest.mark.unit
@@ -47,3 +47,67 @@ def test_a_low_threshold_answers_with_cited_sentences(fake_assistant):
     assert [s.citation for s in answer.sentences] == list(range(1, len(answer.sentences) + 1))
     assert 1 <= len(answer.sentences) <= AnswerSettings().max_sentences
     assert answer.to_dict()["answer"]["text"] == answer.sentences[0].text
+
+
+# The reader is sure enough for some kinds of question whatever the evidence model says (answer.reader_is_sure).
+DEFINING = (
+    "The Fear of a General\n\n"
+    'The great fear of many communists was that the revolution would end in "Bonapartism," that is, '
+    "in a military dictatorship under a charismatic general.\n\n"
+    "Trotsky led the Red Army in the civil war and was feared by the other leaders.\n\n"
+    "The Lenin Enrolment began in 1924. This brought 500,000 new members into the party.\n\n"
+    "The Lenin Enrolment began in 1924, and it changed the party for ever.\n"
+)
+
+
+class OneSentenceReader:
+    """A fake reader: ``high`` for the one sentence holding ``word``, -12 for the others (a wide margin)."""
+
+    def __init__(self, word: str, high: float) -> None:
+        self.word, self.high = word, high
+
+    def score(self, question, sentences, before=None, after=None) -> np.ndarray:
+        return np.array([self.high if self.word in s else -12.0 for s in sentences])
+
+
+@pytest.fixture(scope="module")
+def defining(tmp_path_factory) -> Assistant:
+    from .conftest import fake_assistant_over
+
+    return fake_assistant_over({"fear.txt": DEFINING}, tmp_path_factory)
+
+
+def _read_by(base: Assistant, reader, **answer) -> Assistant:
+    settings = Settings(answer=dataclasses.replace(AnswerSettings(), **answer))
+    return Assistant(base.index, base.encoder, base.doc_dirs, settings, reader=reader)
+
+
+def test_a_what_is_question_is_answered_by_the_sentence_that_defines_its_term(defining):
+    reader = OneSentenceReader("Bonapartism", high=4.0)
+    answer = _read_by(defining, reader).ask("wat is bonapartism")
+    assert not answer.abstained and "Bonapartism" in answer.sentences[0].text
+    # The same reading declines without the rule (the evidence model's margin weight), and for a question
+    # that asks something else about the term.
+    assert _read_by(defining, reader, answer_definition_above_logit=100.0).ask("wat is bonapartism").abstained
+    assert _read_by(defining, reader).ask("Who feared Bonapartism most?").abstained
+
+
+def test_a_why_question_is_answered_when_the_reader_is_sure_enough(defining):
+    reader = OneSentenceReader("Trotsky", high=7.0)
+    question = "Why was Trotsky feared by the other leaders?"
+    assert not _read_by(defining, reader).ask(question).abstained
+    assert _read_by(defining, reader, answer_why_above_logit=7.5).ask(question).abstained
+    assert _read_by(defining, OneSentenceReader("Trotsky", high=5.0)).ask(question).abstained
+    assert _read_by(defining, reader).ask("Whom did Trotsky fear among the leaders?").abstained  # not "why"
+
+
+def test_reader_is_sure_by_kind_of_question():
+    settings = AnswerSettings()
+    sentence = 'It would end in "Bonapartism," that is, in a military dictatorship.'
+    assert reader_is_sure("Who led?", "Stalin led.", settings.answer_above_logit, settings)
+    assert not reader_is_sure("Who led?", "Stalin led.", settings.answer_above_logit - 0.1, settings)
+    assert reader_is_sure("What is Bonapartism?", sentence, settings.answer_definition_above_logit, settings)
+    assert not reader_is_sure("What is Bonapartism?", sentence, settings.answer_definition_above_logit - 0.1, settings)
+    assert not reader_is_sure("What is the NEP?", sentence, 5.0, settings)  # the sentence defines another term
+    assert reader_is_sure("Why did it end?", "It ended.", settings.answer_why_above_logit, settings)
+    assert not reader_is_sure("How did it end?", "It ended.", settings.answer_why_above_logit, settings)

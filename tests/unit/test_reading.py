@@ -144,3 +144,16 @@ def test_the_claim_check_reads_at_most_claim_read_sources_even_when_copies_tie(t
     settings = AnswerSettings()
     assert len(report.sources) == 8
     assert 0 < len(reader.pairs) <= settings.claim_read_sources * settings.claim_read_top
+
+
+def test_a_value_in_the_next_sentence_that_points_back_counts_as_given():
+    question, logits = "How many people joined in the Lenin Enrolment?", np.array([3.0, 1.0])
+    launched = "Stalin launched the Lenin Enrolment between 1923-1925."  # years, no count
+    absent = EVIDENCE_FEATURES.index("type_absent")
+    assert evidence_features(question, logits, 0, launched, 0.8, 0.6)[absent] == 1.0
+    pointing_back = "This caused an influx of 500,000 party members."
+    assert evidence_features(question, logits, 0, launched, 0.8, 0.6, next_text=pointing_back)[absent] == 0.0
+    other = "Trotsky had 500,000 soldiers."  # a count about something else
+    assert evidence_features(question, logits, 0, launched, 0.8, 0.6, next_text=other)[absent] == 1.0
+    years = "This lasted until 1925."  # another kind of value
+    assert evidence_features(question, logits, 0, launched, 0.8, 0.6, next_text=years)[absent] == 1.0

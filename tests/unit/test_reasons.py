@@ -11,7 +11,7 @@ import pytest
 
 from askhist.answer import AnswerSettings
 from askhist.assistant import Assistant, Settings
-from askhist.reasons import asks_for_reason, gives_reason, reason_follows, refers_back
+from askhist.reasons import asks_for_reason, asks_why, defined_term, defines, gives_reason, reason_follows, refers_back
 
 from .conftest import fake_assistant_over
 
@@ -166,3 +166,55 @@ def test_a_neighbour_that_gives_a_cause_is_the_reason_even_when_the_reader_prefe
     first = reader.ask("Why was Stalin careful to meet the needs and demands of the new members?").sentences[0]
     assert first.runs_back
     assert first.text.startswith("Thus, they owed this all") and first.text.endswith("these new members.")
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("what is bonapartism", "bonapartism"),  # as read: texting shorthand ("wat") is written out first
+        ("What were the Kulaks?", "Kulaks"),
+        ("What is the Orgburo?", "Orgburo"),
+        ("what does NEP mean", "NEP"),
+        ("Who was Bukharin?", "Bukharin"),
+        ("What is the name of the head of the secret police?", None),  # asks about the term, not for its meaning
+        ("What did Preobrazhensky's idea involve?", None),
+        ("Why is Bonapartism feared?", None),
+    ],
+)
+def test_which_questions_ask_to_define_a_term(question, term):
+    assert defined_term(question) == term
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term", "says"),
+    [
+        ('It would end in "Bonapartism," that is, in a military dictatorship.', "bonapartism", True),
+        ("The NEP, meaning the New Economic Policy, let peasants sell grain.", "NEP", True),
+        ("The Orgburo was the organisational bureau of the party.", "orgburo", True),
+        ("War Communism refers to the policy of the civil war years.", "war communism", True),
+        ("Bukharin’s Orgburo was a body Stalin ran.", "orgburo", True),
+        ("Many feared Bonapartism after the civil war.", "bonapartism", False),
+        ("The Orgburo met often, and it was the key.", "orgburo", False),
+        ("A Bonapartist was a danger.", "bonapartism", False),  # another word
+    ],
+)
+def test_which_sentences_say_what_a_term_is(sentence, term, says):
+    assert defines(sentence, term) is says
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("Why did Trotsky lose?", True),
+        ("y did trotsky lose", False),  # texting shorthand is written out before this is asked
+        ("How did Stalin win?", False),
+        ("Why, and when, did Lenin die?", False),  # asks for a year
+    ],
+)
+def test_what_asks_why(question, why):
+    assert asks_why(question) is why
+
+
+def test_a_term_with_a_curly_apostrophe_is_found_either_way():
+    assert defines("Lenin's Testament was a letter to the party congress.", defined_term("What was Lenin’s Testament?"))
+    assert defines("Lenin’s Testament was a letter to the party congress.", defined_term("What was Lenin's Testament?"))
