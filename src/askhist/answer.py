@@ -23,7 +23,16 @@ from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
-from .reasons import WHY_QUESTION, asks_why, defined_term, defines, gives_reason, reason_follows, refers_back
+from .reasons import (
+    WHY_QUESTION,
+    asks_why,
+    defined_term,
+    defines,
+    gives_reason,
+    reason_follows,
+    refers_back,
+    value_follows,
+)
 from .retrieval import Hit, Query, Retriever
 from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
 from .timing import Timings, stopwatch
@@ -398,11 +407,13 @@ def reason_span(
         return None
     best = chosen[0][0]
     first = index.sentences[best]
+    after = (best, best + 1) if _neighbour_statement(index, best, +1) else None
+    if after and settings.value_runs_on and value_follows(query.text, first.text, index.sentences[best + 1].text):
+        return after
     coverage = float(scored.lexical[scored.candidates.index(best)])
     if not reason_follows(query.text, first.text, coverage, settings.reason_min_coverage):
         return None
     back = (best - 1, best) if settings.reason_looks_back and _neighbour_statement(index, best, -1) else None
-    after = (best, best + 1) if _neighbour_statement(index, best, +1) else None
     if back and refers_back(first.text):
         return back
     causal = [

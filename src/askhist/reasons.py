@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .facts import answer_kind
+from .facts import answer_kind, values
 
 # "how" includes "how many"/"how long", which ask for a value: see ``asks_for_reason``.
 WHY_QUESTION = re.compile(r"\bwhy\b|\bhow\b|\breasons?\b|\bexplain\b", re.IGNORECASE)
@@ -55,6 +55,18 @@ def reason_follows(question: str, sentence: str, coverage: float, min_coverage: 
     (covers at least ``min_coverage`` of the question's word weight) and
     gives no cause of its own."""
     return coverage >= min_coverage and asks_for_reason(question) and not gives_reason(sentence)
+
+
+def value_follows(question: str, sentence: str, next_sentence: str) -> bool:
+    """Whether the year or number a question asks for is in the sentence
+    after ``sentence``: the sentence gives none, and the next one points back
+    at it and gives one ("…launched the Lenin Enrolment. This caused an
+    influx of 500,000 party members.")."""
+    kind = answer_kind(question)
+    if kind is None or not refers_back(next_sentence):
+        return False
+    given = lambda text: any(v.kind == kind for v in values(text))  # noqa: E731
+    return not given(sentence) and given(next_sentence)
 
 
 _WHY = re.compile(r"\bwhy\b", re.IGNORECASE)

@@ -101,6 +101,9 @@ class AnswerSettings:
     # The reason may be the sentence before instead: taken when the sentence points back to it ("This was..."),
     # or when the reader reads the two better than the sentence and the next one (README, Choices).
     reason_looks_back: bool = True
+    # A "when"/"how many" answer whose sentence gives no year (number) runs on into the next sentence when
+    # that one points back and gives it ("This caused an influx of 500,000 party members."). README, Choices.
+    value_runs_on: bool = True
     promote_answer_passage: bool = True  # the best read sentence's passage is shown first (MaxP)
     claim_read_top: int = 3  # claim check: each source's candidates re-ranked by the reader
     claim_read_sources: int = 5  # ... for at most this many sources, the best supporting first

@@ -11,7 +11,16 @@ import pytest
 
 from askhist.answer import AnswerSettings
 from askhist.assistant import Assistant, Settings
-from askhist.reasons import asks_for_reason, asks_why, defined_term, defines, gives_reason, reason_follows, refers_back
+from askhist.reasons import (
+    asks_for_reason,
+    asks_why,
+    defined_term,
+    defines,
+    gives_reason,
+    reason_follows,
+    refers_back,
+    value_follows,
+)
 
 from .conftest import fake_assistant_over
 
@@ -218,3 +227,42 @@ def test_what_asks_why(question, why):
 def test_a_term_with_a_curly_apostrophe_is_found_either_way():
     assert defines("Lenin's Testament was a letter to the party congress.", defined_term("What was Lenin’s Testament?"))
     assert defines("Lenin’s Testament was a letter to the party congress.", defined_term("What was Lenin's Testament?"))
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "next_sentence", "follows"),
+    [
+        ("How many joined?", "Stalin launched it in 1923.", "This caused an influx of 500,000 members.", True),
+        ("When did it start?", "Stalin launched the Enrolment.", "It began in 1924.", True),
+        ("How many joined?", "500,000 joined the Enrolment.", "This doubled the party, to 1,000,000.", False),
+        ("How many joined?", "Stalin launched it.", "Workers came in 500,000 strong.", False),  # points nowhere
+        ("How many joined?", "Stalin launched the Enrolment.", "This caused an influx of workers.", False),
+        ("Why did they join?", "Stalin launched the Enrolment.", "This caused an influx of 500,000 members.", False),
+    ],
+)
+def test_a_value_follows_in_the_next_sentence_when_it_points_back_and_gives_it(
+    question, sentence, next_sentence, follows
+):
+    assert value_follows(question, sentence, next_sentence) is follows
+
+
+ENROLMENT = (
+    "The Lenin Enrolment\n\n"
+    "Stalin launched the Lenin Enrolment between 1923 and 1925 to bring workers into the party. "
+    "This caused an influx of 500,000 party members. "
+    "The new members were loyal to Stalin.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def enrolment(tmp_path_factory) -> Assistant:
+    return fake_assistant_over({"enrolment.txt": ENROLMENT}, tmp_path_factory)
+
+
+def test_a_value_question_runs_on_into_the_sentence_that_gives_the_value(enrolment):
+    question = "How many workers did the Lenin Enrolment bring into the party?"
+    first = enrolment.ask(question).sentences[0]
+    assert first.runs_on and first.text.startswith("Stalin launched") and first.text.endswith("500,000 party members.")
+    assert ENROLMENT[first.start : first.end] == first.text
+    off = _with(enrolment, value_runs_on=False).ask(question).sentences[0]
+    assert not off.runs_on and off.text.startswith("Stalin launched")
