@@ -16,7 +16,7 @@ from .conftest import fake_assistant_over
 
 pytestmark = pytest.mark.unit
 
-SETTINGS = AnswerSettings()  # claim_partly 0.47, claim_supported 0.55, claim_contradicted 0.35
+SETTINGS = AnswerSettings()  # claim_partly 0.50, claim_supported 0.55, claim_contradicted 0.35
 HIGH = SETTINGS.claim_supported + 0.1
 MIDDLE = (SETTINGS.claim_partly + SETTINGS.claim_supported) / 2
 LOW = (SETTINGS.claim_contradicted + SETTINGS.claim_partly) / 2
