@@ -54,3 +54,15 @@ def reason_follows(question: str, sentence: str, coverage: float, min_coverage: 
     (covers at least ``min_coverage`` of the question's word weight) and
     gives no cause of its own."""
     return coverage >= min_coverage and asks_for_reason(question) and not gives_reason(sentence)
+
+
+def explains_before(question: str, sentence: str, following: str) -> bool:
+    """Whether ``following`` gives the reason ``question`` asks for about
+    ``sentence``, whatever share of the question ``sentence`` covers: the
+    question asks why or how, ``sentence`` gives no cause, and ``following``
+    points back at it and gives one ("Stalin used his control of party
+    membership to supervise the Lenin Enrolment… This was advantageous to
+    Stalin's rise to power because they were unlikely to contend…")."""
+    if not asks_for_reason(question) or gives_reason(sentence):
+        return False
+    return refers_back(following) and gives_reason(following)

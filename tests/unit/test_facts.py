@@ -3,7 +3,7 @@
 import pytest
 
 from askhist.facts import answer_kind, clauses, negated, values
-from askhist.stance import OTHERWISE, UNSTATED, Stance, conflict, stance
+from askhist.stance import OTHERWISE, UNSTATED, Stance, conflict, someone_else_does, stance
 
 pytestmark = pytest.mark.unit
 
@@ -234,3 +234,34 @@ def test_a_not_in_a_sentence_close_by_meaning_needs_fewer_of_the_claims_words():
     assert stance(statement, evidence, NAMES).conflict == ""
     assert stance(statement, evidence, NAMES, close=True).conflict == "says the opposite"
     assert stance(statement, "The Fifteenth Party Conference was not held in Moscow.", NAMES, close=True).conflict == ""
+
+
+def test_someone_else_does_the_asked_event():
+    question = "In what year did Stalin die?"
+    assert someone_else_does(question, "However, in 1924, Lenin died and Josef Stalin assumed leadership.")
+    assert someone_else_does(question.lower(), "However, in 1924, Lenin died and Josef Stalin assumed leadership.")
+    # The asked person in the place too, or nobody else there: not someone else's event.
+    assert not someone_else_does(question, "Stalin died in 1953, and Lenin died in 1924.")
+    assert not someone_else_does(question, "From 1919 to when Stalin died in 1953, the Gulags grew.")
+    assert not someone_else_does(question, "As he was dying, a struggle emerged between Trotsky and Stalin.")
+    # A stop word is no place: "it was Kamenev who" is not where "Why was Stalin…" puts Stalin.
+    assert not someone_else_does("Why was Stalin chosen?", "In 1924, it was Zinoviev and Kamenev who battled.")
+    assert someone_else_does("Why was Stalin chosen?", "In 1924, Zinoviev chosen by the party stood against Stalin.")
+    # The sentence must name the asked person: else it is another's event, or another spelling of the same.
+    assert not someone_else_does("Who played at Superbowl 50?", "Pepsi said Coldplay would play at Super Bowl 50.")
+    assert someone_else_does("When did Beyonce perform?", "Once Beyoncé sang, Coldplay performed.")
+    assert not someone_else_does("When did Beyonce perform?", "Once Coldplay sang, Beyoncé performed.")
+    # What a person has is no place: "his Jewish background" is Trotsky's own.
+    question = "What was it about Trotsky's background that made him unpopular?"
+    assert not someone_else_does(question, "Yet Trotsky was not popular due to his wealthy Jewish background.")
+    # Next to it means with no punctuation between.
+    assert not someone_else_does("When did Namgyal reign?", "Then Namgyal took control (of Tsang), reigning long.")
+    # A role is no person ("a Republican won" is also "Coolidge won"), nor is an abbreviation or a name's rest.
+    question = "In what year did a Republican win the city?"
+    assert not someone_else_does(question, "The city was not won by a Republican since Calvin Coolidge win in 1924.")
+    assert not someone_else_does("At what date did the aftershock of 6 MS occur?", "On the MS scale an M6 occurred.")
+    question = "How many homicides were there in New York City in 2014?"
+    assert not someone_else_does(question, "New York had 328 homicides, fewer than American cities had.")
+    # Known names stand anywhere, even first.
+    assert someone_else_does("When did Kamenev die?", "Lenin died in 1924, before Kamenev spoke.", NAMES)
+    assert not someone_else_does("When did Kamenev die?", "Lenin died in 1924, before Kamenev spoke.")

@@ -144,3 +144,33 @@ def test_the_claim_check_reads_at_most_claim_read_sources_even_when_copies_tie(t
     settings = AnswerSettings()
     assert len(report.sources) == 8
     assert 0 < len(reader.pairs) <= settings.claim_read_sources * settings.claim_read_top
+
+
+def test_a_sentence_whose_asked_event_is_someone_elses_is_read_last():
+    from types import SimpleNamespace
+
+    from askhist.answer import Scored, reading_order
+
+    texts = [
+        "However, in 1924, Lenin died and Josef Stalin assumed leadership.",
+        "Stalin ruled until he died in 1953.",
+        "Stalin was General Secretary.",
+    ]
+    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    scored = Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
+    assert reading_order("In what year did Stalin die?", scored, index, 2) == [2, 1]
+    assert reading_order("In what year did Stalin die?", scored, index, 3) == [2, 1, 0]  # read when needed
+    assert reading_order("Who led after 1924?", scored, index, 2) == [0, 2]  # today's order otherwise
+    # Only a question asking for a year or number: for others, a co-subject is no one else.
+    assert reading_order("Why did Stalin die alone?", scored, index, 2) == [0, 2]
+
+
+def test_the_reader_does_not_read_someone_elses_event(tmp_path_factory):
+    from .conftest import fake_assistant_over
+
+    lenin = "However, in the year 1924, Lenin died and Stalin took over as leader."
+    files = {"a.txt": f"Stalin ruled for decades.\n\n{lenin}\n\nThe end came for Stalin at his dacha in 1953.\n"}
+    base = fake_assistant_over(files, tmp_path_factory)
+    reader = FakeReader()
+    _assistant(base, reader, read_top=1).ask("In what year did Stalin die?")
+    assert len(reader.pairs) == 1 and reader.pairs[0][1] != lenin

@@ -11,7 +11,7 @@ import pytest
 
 from askhist.answer import AnswerSettings
 from askhist.assistant import Assistant, Settings
-from askhist.reasons import asks_for_reason, gives_reason, reason_follows, refers_back
+from askhist.reasons import asks_for_reason, explains_before, gives_reason, reason_follows, refers_back
 
 from .conftest import fake_assistant_over
 
@@ -166,3 +166,45 @@ def test_a_neighbour_that_gives_a_cause_is_the_reason_even_when_the_reader_prefe
     first = reader.ask("Why was Stalin careful to meet the needs and demands of the new members?").sentences[0]
     assert first.runs_back
     assert first.text.startswith("Thus, they owed this all") and first.text.endswith("these new members.")
+
+
+@pytest.mark.parametrize(
+    ("question", "following", "explains"),
+    [
+        ("Why were the members loyal?", "This was advantageous because they followed orders.", True),
+        ("Why were the members loyal?", "This was in 1924.", False),  # points back, no cause
+        ("Why were the members loyal?", "They were loyal because they owed him.", False),  # a cause, not pointing back
+        ("How many members joined?", "This was advantageous because they followed orders.", False),  # a value
+    ],
+)
+def test_a_next_sentence_that_points_back_and_gives_a_cause_explains(question, following, explains):
+    assert explains_before(question, "Stalin supervised the Lenin Enrolment.", following) is explains
+    assert not explains_before(question, "Stalin won because he was careful.", following)  # it gives its own
+
+
+ENROLMENT = (
+    "The Enrolment\n\n"
+    "Stalin supervised the Lenin Enrolment of young workers and peasants. "
+    "This was advantageous to Stalin because the recruits simply followed his instructions. "
+    "Party membership doubled.\n\n"
+    "Trotsky led the Red Army in the civil war.\n"
+)
+
+
+@pytest.mark.parametrize(("following", "runs_on"), [("because", True), ("when", False)])
+def test_the_quote_runs_on_into_a_cause_pointing_back_whatever_the_first_sentence_covers(
+    tmp_path_factory, following, runs_on
+):
+    essay = ENROLMENT.replace("because", following)
+    base = fake_assistant_over({"enrolment.txt": essay}, tmp_path_factory)
+    question = "Why were the new members who joined in the Lenin Enrolment loyal to Stalin?"
+    reader = _with(base, reader=AloneReader("Stalin supervised"))  # the first sentence is the answer
+    first = reader.ask(question).sentences[0]
+    assert first.text.startswith("Stalin supervised")
+    assert first.runs_on is runs_on
+    assert essay[first.start : first.end] == first.text
+    if runs_on:
+        assert first.text.endswith("followed his instructions.")
+        assert not _with(base, reader=AloneReader("Stalin supervised"), reason_min_coverage=2.0).ask(
+            question
+        ).sentences[0].runs_on
