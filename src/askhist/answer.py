@@ -21,10 +21,10 @@ import numpy as np
 
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
-from .facts import answer_kind
+from .facts import answer_kind, only_listed
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
-from .reasons import WHY_QUESTION, explains_before, gives_reason, reason_follows, refers_back
+from .reasons import WHY_QUESTION, asks_for_reason, explains_before, gives_reason, reason_follows, refers_back
 from .retrieval import Hit, Query, Retriever
 from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
 from .stance import someone_else_does
@@ -360,17 +360,24 @@ def reading_order(question: str, scored: Scored, index: Index, wanted: int) -> l
     ("However, in 1924, Lenin died and Josef Stalin assumed leadership" for
     "In what year did Stalin die?": it matches every word, and the reader
     reads a year and a death, but the year is Lenin's;
-    :func:`askhist.stance.someone_else_does`), unless too few others are
-    left. Only for values: for other questions a co-subject ("Beyoncé and
-    her mother Tina opened") is no one else (SQuAD dev, README "Choices")."""
+    :func:`askhist.stance.someone_else_does`; only for values: for other
+    questions a co-subject, "Beyoncé and her mother Tina opened", is no one
+    else, SQuAD dev, README "Choices"), and for a why/how question, a
+    sentence naming the people it asks about only in a list of everyone
+    ("a bitter struggle between Stalin, Trotsky, Zinoviev, Kamenev and
+    Bukharin" for "How did Zinoviev and Kamenev help Stalin?";
+    :func:`askhist.facts.only_listed`). Passed-over sentences are read only
+    when too few others are left."""
     value = answer_kind(question) is not None
+    reason = asks_for_reason(question)
     chosen: list[int] = []
     passed: list[int] = []
     for position in np.argsort(-scored.scores, kind="stable").tolist():
         if len(chosen) >= wanted:
             break
         text = index.sentences[scored.candidates[position]].text
-        (passed if value and someone_else_does(question, text) else chosen).append(position)
+        elsewhere = (value and someone_else_does(question, text)) or (reason and only_listed(question, text))
+        (passed if elsewhere else chosen).append(position)
     return (chosen + passed)[:wanted]
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from askhist.facts import answer_kind, clauses, negated, values
+from askhist.facts import answer_kind, clauses, negated, only_listed, values
 from askhist.stance import OTHERWISE, UNSTATED, Stance, conflict, someone_else_does, stance
 
 pytestmark = pytest.mark.unit
@@ -265,3 +265,17 @@ def test_someone_else_does_the_asked_event():
     # Known names stand anywhere, even first.
     assert someone_else_does("When did Kamenev die?", "Lenin died in 1924, before Kamenev spoke.", NAMES)
     assert not someone_else_does("When did Kamenev die?", "Lenin died in 1924, before Kamenev spoke.")
+
+
+def test_the_asked_people_only_in_a_list_of_everyone():
+    question = "How did Zinoviev and Kamenev help Stalin after Lenin died?"
+    listed = "Lenin's death began a struggle between Stalin, Trotsky, Zinoviev, Kamenev and Bukharin."
+    assert only_listed(question, listed)
+    # Named outside the list, or in a list of two, they are what the sentence is about.
+    assert not only_listed(question, "After Lenin's death, Kamenev and Zinoviev kept his testament from the congress.")
+    assert not only_listed(question, "Zinoviev, unlike Trotsky, Kamenev and Bukharin, sided with Stalin.")
+    assert not only_listed("Why did Trotsky lose?", "A struggle emerged between Leon Trotsky, and Joseph Stalin.")
+    # Only the people a why/how question asks about, written with capitals after its verb.
+    assert not only_listed("Who were the main rivals?", listed)
+    assert not only_listed("how did zinoviev help stalin", listed)
+    assert not only_listed("How did Stalin's rivals help him?", "Zinoviev, Kamenev and Bukharin met.")

@@ -165,6 +165,22 @@ def test_a_sentence_whose_asked_event_is_someone_elses_is_read_last():
     assert reading_order("Why did Stalin die alone?", scored, index, 2) == [0, 2]
 
 
+def test_a_sentence_naming_the_asked_people_only_among_everyone_is_read_last():
+    from types import SimpleNamespace
+
+    from askhist.answer import Scored, reading_order
+
+    texts = [
+        "A struggle began between Stalin, Trotsky, Zinoviev, Kamenev and Bukharin.",
+        "Kamenev and Zinoviev kept Lenin's testament from the congress.",
+        "Stalin was General Secretary.",
+    ]
+    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    scored = Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
+    assert reading_order("How did Zinoviev and Kamenev help Stalin?", scored, index, 2) == [2, 1]
+    assert reading_order("When did Zinoviev and Kamenev help Stalin?", scored, index, 2) == [0, 2]  # a value
+
+
 def test_the_reader_does_not_read_someone_elses_event(tmp_path_factory):
     from .conftest import fake_assistant_over
 
