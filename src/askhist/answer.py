@@ -21,13 +21,16 @@ import numpy as np
 
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
+from .facts import answer_kind, only_listed
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
 from .reasons import (
     WHY_QUESTION,
+    asks_for_reason,
     asks_why,
     defined_term,
     defines,
+    explains_before,
     gives_reason,
     reason_follows,
     refers_back,
@@ -35,6 +38,7 @@ from .reasons import (
 )
 from .retrieval import Hit, Query, Retriever
 from .scoring import FEATURE_NAMES, AnswerSettings, Scorer
+from .stance import someone_else_does
 from .timing import Timings, stopwatch
 
 NO_ANSWER = "The sources don't answer this question. The passages below are the closest they come."
@@ -354,7 +358,7 @@ def reader_question(query: Query) -> str:
 def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: AnswerSettings) -> Reading:
     """Read the ``read_top`` best candidates by today's score with the
     cross-encoder and combine its logits with today's score."""
-    order = np.argsort(-scored.scores, kind="stable")[: settings.read_top]
+    order = reading_order(query.text, scored, index, settings.read_top)
     read_ids = [scored.candidates[i] for i in order]
     if not read_ids:
         return Reading([], np.zeros(0), np.zeros(0), np.zeros(0), 0.0)
@@ -383,6 +387,34 @@ def read(query: Query, scored: Scored, index: Index, reader: Reader, settings: A
     return Reading(read_ids, logits, combined, features, probability)
 
 
+def reading_order(question: str, scored: Scored, index: Index, wanted: int) -> list[int]:
+    """Positions of the ``wanted`` candidates to read: the best by today's
+    score, except that for a question asking for a year or number, a
+    sentence whose asked event belongs to someone else is passed over
+    ("However, in 1924, Lenin died and Josef Stalin assumed leadership" for
+    "In what year did Stalin die?": it matches every word, and the reader
+    reads a year and a death, but the year is Lenin's;
+    :func:`askhist.stance.someone_else_does`; only for values: for other
+    questions a co-subject, "Beyoncé and her mother Tina opened", is no one
+    else, SQuAD dev, README "Choices"), and for a why/how question, a
+    sentence naming the people it asks about only in a list of everyone
+    ("a bitter struggle between Stalin, Trotsky, Zinoviev, Kamenev and
+    Bukharin" for "How did Zinoviev and Kamenev help Stalin?";
+    :func:`askhist.facts.only_listed`). Passed-over sentences are read only
+    when too few others are left."""
+    value = answer_kind(question) is not None
+    reason = asks_for_reason(question)
+    chosen: list[int] = []
+    passed: list[int] = []
+    for position in np.argsort(-scored.scores, kind="stable").tolist():
+        if len(chosen) >= wanted:
+            break
+        text = index.sentences[scored.candidates[position]].text
+        elsewhere = (value and someone_else_does(question, text)) or (reason and only_listed(question, text))
+        (passed if elsewhere else chosen).append(position)
+    return (chosen + passed)[:wanted]
+
+
 def reason_span(
     query: Query,
     chosen: list[tuple[int, float]],
@@ -394,8 +426,10 @@ def reason_span(
 ) -> tuple[int, int] | None:
     """The first and last sentence ids of the best chosen sentence's quote
     when a neighbour likely gives the reason a why/how question asks for: the
-    best sentence restates the question (:func:`askhist.reasons.reason_follows`)
-    and the neighbour is a statement of the same section. The sentence before
+    best sentence restates the question (:func:`askhist.reasons.reason_follows`),
+    or, whatever it covers, the next sentence points back at it and gives a
+    cause (:func:`askhist.reasons.explains_before`), and the neighbour is a
+    statement of the same section. The sentence before
     when the best one points back at it ("This was a threat to Stalin...");
     else a neighbour that gives a cause ("Thus, ...") when just one does;
     else the sentence after, unless the reader, if any, reads the two worse
@@ -412,7 +446,13 @@ def reason_span(
         return after
     coverage = float(scored.lexical[scored.candidates.index(best)])
     if not reason_follows(query.text, first.text, coverage, settings.reason_min_coverage):
-        return None
+        # "…supervise the Lenin Enrolment… This was advantageous to Stalin because…": whatever it covers.
+        explained = (
+            after
+            and settings.reason_min_coverage <= 1  # above 1: never run on
+            and explains_before(query.text, first.text, index.sentences[best + 1].text)
+        )
+        return after if explained else None
     back = (best - 1, best) if settings.reason_looks_back and _neighbour_statement(index, best, -1) else None
     if back and refers_back(first.text):
         return back

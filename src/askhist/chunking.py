@@ -30,6 +30,12 @@ _HAS_WORD = re.compile(r"\w")
 _QUESTION_START = re.compile(
     r"^(?:why|how|what|who|whom|when|where|which|did|does|do|is|are|was|were|can|could)\b", re.IGNORECASE
 )
+# "Why did Stalin rather than Trotsky emerge as the leader…." is a title asked as a question, full stop or
+# not: an essay's statement does not open on a question word and its verb. ("What was…" can open one.)
+_ASKED = re.compile(
+    r"^(?:why|how|when|where|who|which)\s+(?:did|does|do|was|were|is|are|can|could|would|should|has|have|had)\b",
+    re.IGNORECASE,
+)
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" (lists, no punctuation) are cut at a space
 
@@ -58,7 +64,8 @@ class Sentence:
 
 
 def is_statement(sentence: Sentence) -> bool:
-    """Whether a sentence can stand as an answer: not a title, heading or question.
+    """Whether a sentence can stand as an answer: not a title, heading or
+    question (one that opens "Why did…", "How was…" is a question even with a full stop).
 
     Lines without end punctuation are often real sentences in notes ("Stalin
     began to build his support base long before Lenin's death"), so only a
@@ -66,7 +73,7 @@ def is_statement(sentence: Sentence) -> bool:
     """
     text = sentence.text.strip()
     words = text.split()
-    if len(words) < 4 or text.endswith("?") or text.endswith(":"):
+    if len(words) < 4 or text.endswith("?") or text.endswith(":") or _ASKED.match(text):
         return False
     if not text.endswith((".", "!", '"', "\u201d", "\u2019", ")", "\u2026")):
         capitalised = sum(w[:1].isupper() for w in words) / len(words)

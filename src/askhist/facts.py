@@ -201,3 +201,30 @@ def clause_values(text: str, topic: set[str], kind: str, share: float) -> list[t
                     moved = dataclasses.replace(v, start=v.start + start, end=v.end + start)
                     out.append((moved, clause, clause[left:right]))
     return out
+
+
+# A list of three or more capitalised names: "Stalin, Trotsky, Zinoviev, Kamenev and Bukharin".
+_NAME = r"[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)*"
+_LISTED = re.compile(rf"{_NAME}(?:,\s*{_NAME})+,?\s+(?:and|or)\s+{_NAME}")
+# Who a why/how question asks about: the capitalised words after its verb ("How did Zinoviev and Kamenev help…").
+_ASKED_SUBJECT = re.compile(
+    r"^\W*(?i:why|how)\s+(?i:did|does|do|was|were|is|are|had|has|have|could|would|can)\s+"
+    r"((?:[A-Z][^\W\d_]+(?:\s*,\s*|\s+and\s+|\s+))+)"
+)
+
+
+def only_listed(question: str, sentence: str) -> bool:
+    """Whether the people a why/how question asks about (written with
+    capitals after its verb) are named in ``sentence`` only in a list of
+    three or more ("a bitter struggle between Stalin, Trotsky, Zinoviev,
+    Kamenev and Bukharin" for "How did Zinoviev and Kamenev help Stalin?"):
+    the sentence says something of all of them, not what the asked ones did."""
+    match = _ASKED_SUBJECT.match(question)
+    if not match:
+        return False
+    asked = {w for w in word_tokens(match.group(1)) if w[:1].isupper()} - {"And"}
+    mentions = [m for m in re.finditer(r"[A-Z][^\W\d_]+", sentence) if m.group() in asked]
+    if not asked or not mentions:
+        return False
+    lists = [m.span() for m in _LISTED.finditer(sentence)]
+    return all(any(s <= m.start() < e for s, e in lists) for m in mentions)

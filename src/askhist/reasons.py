@@ -109,3 +109,15 @@ def defines(sentence: str, term: str) -> bool:
     military dictatorship under a charismatic general')."""
     words = r"\s+".join(re.escape(w) for w in term.replace("\u2019", "'").split())
     return bool(re.search(rf"\b{words}\b{_DEFINES}", sentence.replace("\u2019", "'"), re.IGNORECASE))
+
+
+def explains_before(question: str, sentence: str, following: str) -> bool:
+    """Whether ``following`` gives the reason ``question`` asks for about
+    ``sentence``, whatever share of the question ``sentence`` covers: the
+    question asks why or how, ``sentence`` gives no cause, and ``following``
+    points back at it and gives one ("Stalin used his control of party
+    membership to supervise the Lenin Enrolment… This was advantageous to
+    Stalin's rise to power because they were unlikely to contend…")."""
+    if not asks_for_reason(question) or gives_reason(sentence):
+        return False
+    return refers_back(following) and gives_reason(following)

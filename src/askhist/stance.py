@@ -10,8 +10,10 @@ listed in the README under "Claim check" (Not caught).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,7 +29,7 @@ from .facts import (
     values,
     word_tokens,
 )
-from .text import snowball_stem
+from .text import STOP_WORDS, snowball_stem
 
 # A year or number contradicts a statement only in a clause holding at least
 # this share of the statement's words that are not names ("the canal's debts
@@ -195,7 +197,63 @@ def _opposed(statement: str, evidence: str) -> set[str]:
     return found & content_stems(statement)
 
 
-def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str, ...]) -> dict[str, str]:
+_POSSESSED = re.compile(r"[^\W_]+'s\s+([^\W_]+)")
+_ARTICLES = frozenset(("a", "an", "the"))
+_PUNCTUATION = re.compile(r"[^\w\s'\u2019-]+")
+
+
+def _folded(word: str) -> str:
+    """The word without case or accents, for matching a question's spelling ("Beyonce", "Beyoncé")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+
+
+def someone_else_does(question: str, sentence: str, names: Iterable[str] = ()) -> bool:
+    """Whether ``sentence`` names the question's person but puts someone
+    else where the question puts them, next to the question's word for what
+    they did, and never the person there: "However, in 1924, Lenin died
+    and Josef Stalin assumed leadership" for "In what year did Stalin die?".
+    The question's people are the sentence's capitalised words that the
+    question has too, whatever their case and accents (students write
+    "stalin"). The places are the question's words that are not stop words
+    or numbers ("did Stalin die": "die", not "did"), so that "it was Kamenev
+    who" is no one's place for "Why was Stalin chosen?", nor what a person
+    has ("his Jewish background" for "Trotsky's background")."""
+    names = tuple(names)
+    asked = word_tokens(question)
+    folded = {_folded(w) for w in asked}
+    # Not a role ("a Republican won" is also "Calvin Coolidge won") nor an abbreviation ("6 MS").
+    roles = {_folded(w) for article, w in itertools.pairwise(asked) if article.lower() in _ARTICLES}
+    people = {
+        w
+        for w in word_tokens(sentence)
+        if w[:1].isupper() and not w.isupper() and _folded(w) in folded - roles
+    }
+    if not people:
+        return False
+    # The question as its own sentence, with its words written as the sentence writes them.
+    spelled = {_folded(w): w for w in word_tokens(sentence)}
+    statement = " ".join(spelled.get(_folded(w), w) for w in asked)
+    possessed = _POSSESSED.findall(question.replace("\u2019", "'"))
+    # Nor the rest of a name: "American cities" is not where "New York City" puts York.
+    named = {w.lower() for w in asked[1:] if w[:1].isupper()}
+    skip = STOP_WORDS | {w.lower() for w in possessed} | {w for w in asked if w.isdigit()} | named
+    # Next to it means with nothing between: "Namgyal, took control (Ü-Tsang), reigning" puts no one
+    # but Namgyal where "When did Namgyal reign?" does. Each stretch without punctuation is read on its
+    # own; after the first, behind a stop word, so that its first word may stand in as mid-sentence.
+    first, *rest = _PUNCTUATION.split(sentence)
+    parts = [first, *(f"and {part}" for part in rest)]
+    others = any(_stand_ins(statement, part, people, names, skip=skip) for part in parts)
+    return others and not _stand_ins(statement, sentence, people, names, skip=skip, themselves=True)
+
+
+def _stand_ins(
+    statement: str,
+    evidence: str,
+    people: set[str],
+    names: tuple[str, ...],
+    skip: frozenset[str] = frozenset(),
+    themselves: bool = False,
+) -> dict[str, str]:
     """Who the evidence names in the place where the statement names one of
     its ``people``: other name -> the statement's person. The place
     is the word the statement has just before the person, or just after
@@ -206,15 +264,19 @@ def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str
     Someone named elsewhere in the sentence stands for no one: "As he was
     dying, a struggle emerged between Trotsky and Stalin" does not say that
     Trotsky or Stalin died instead of Lenin, and "I was Commissar" is not
-    someone else where the statement names Stalin."""
+    someone else where the statement names Stalin. Neighbours in ``skip``
+    make no place; with ``themselves``, the statement's own people are
+    found in their places instead of others."""
     words = word_tokens(statement)
     lowered = {w.lower() for w in words}
+
+    def place(k: int) -> str | None:
+        return event_stem(words[k]) if 0 <= k < len(words) and words[k].lower() not in skip else None
+
     slots = []  # (stem before, stem after, person) around each missing person in the statement
     for i, word in enumerate(words):
         if word in people:
-            before = event_stem(words[i - 1]) if i > 0 else None
-            after = event_stem(words[i + 1]) if i + 1 < len(words) else None
-            slots.append((before, after, word))
+            slots.append((place(i - 1), place(i + 1), word))
     theirs = word_tokens(evidence)
     found: dict[str, str] = {}
     i = 0
@@ -227,9 +289,13 @@ def _stand_ins(statement: str, evidence: str, people: set[str], names: tuple[str
             continue
         run = theirs[i:j]  # a capitalised run: "Leon Trotsky"
         known = [w for w in run if w in names]
-        # Only the run's names count as the statement's: "Throughout Stalin's time" has
-        # Stalin where "Throughout Trotsky's time" has Trotsky (a sentence's first word has a capital).
-        if (known or (i > 0 and run != ["I"])) and not any(w.lower() in lowered for w in known or run):
+        if themselves:
+            eligible = any(w in people for w in run)
+        else:
+            # Only the run's names count as the statement's: "Throughout Stalin's time" has
+            # Stalin where "Throughout Trotsky's time" has Trotsky (a sentence's first word has a capital).
+            eligible = (known or (i > 0 and run != ["I"])) and not any(w.lower() in lowered for w in known or run)
+        if eligible:
             before = event_stem(theirs[i - 1]) if i > 0 else None
             after = event_stem(theirs[j]) if j < len(theirs) else None
             for slot_before, slot_after, person in slots:

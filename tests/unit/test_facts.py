@@ -2,8 +2,8 @@
 
 import pytest
 
-from askhist.facts import answer_kind, clauses, negated, values
-from askhist.stance import OTHERWISE, UNSTATED, Stance, conflict, stance
+from askhist.facts import answer_kind, clauses, negated, only_listed, values
+from askhist.stance import OTHERWISE, UNSTATED, Stance, conflict, someone_else_does, stance
 
 pytestmark = pytest.mark.unit
 
@@ -257,3 +257,48 @@ def test_the_not_is_read_in_the_statements_clause_that_the_evidence_says():
     statement = "Trotsky was a brilliant speaker, but he did not have a foothold in the party."
     assert conflict(statement, "Trotsky had a strong foothold in the party.", NAMES) == "says the opposite"
     assert conflict(statement, "Trotsky was a brilliant speaker.", NAMES) == ""
+
+
+def test_someone_else_does_the_asked_event():
+    question = "In what year did Stalin die?"
+    assert someone_else_does(question, "However, in 1924, Lenin died and Josef Stalin assumed leadership.")
+    assert someone_else_does(question.lower(), "However, in 1924, Lenin died and Josef Stalin assumed leadership.")
+    # The asked person in the place too, or nobody else there: not someone else's event.
+    assert not someone_else_does(question, "Stalin died in 1953, and Lenin died in 1924.")
+    assert not someone_else_does(question, "From 1919 to when Stalin died in 1953, the Gulags grew.")
+    assert not someone_else_does(question, "As he was dying, a struggle emerged between Trotsky and Stalin.")
+    # A stop word is no place: "it was Kamenev who" is not where "Why was Stalin…" puts Stalin.
+    assert not someone_else_does("Why was Stalin chosen?", "In 1924, it was Zinoviev and Kamenev who battled.")
+    assert someone_else_does("Why was Stalin chosen?", "In 1924, Zinoviev chosen by the party stood against Stalin.")
+    # The sentence must name the asked person: else it is another's event, or another spelling of the same.
+    assert not someone_else_does("Who played at Superbowl 50?", "Pepsi said Coldplay would play at Super Bowl 50.")
+    assert someone_else_does("When did Beyonce perform?", "Once Beyoncé sang, Coldplay performed.")
+    assert not someone_else_does("When did Beyonce perform?", "Once Coldplay sang, Beyoncé performed.")
+    # What a person has is no place: "his Jewish background" is Trotsky's own.
+    question = "What was it about Trotsky's background that made him unpopular?"
+    assert not someone_else_does(question, "Yet Trotsky was not popular due to his wealthy Jewish background.")
+    # Next to it means with no punctuation between.
+    assert not someone_else_does("When did Namgyal reign?", "Then Namgyal took control (of Tsang), reigning long.")
+    # A role is no person ("a Republican won" is also "Coolidge won"), nor is an abbreviation or a name's rest.
+    question = "In what year did a Republican win the city?"
+    assert not someone_else_does(question, "The city was not won by a Republican since Calvin Coolidge win in 1924.")
+    assert not someone_else_does("At what date did the aftershock of 6 MS occur?", "On the MS scale an M6 occurred.")
+    question = "How many homicides were there in New York City in 2014?"
+    assert not someone_else_does(question, "New York had 328 homicides, fewer than American cities had.")
+    # Known names stand anywhere, even first.
+    assert someone_else_does("When did Kamenev die?", "Lenin died in 1924, before Kamenev spoke.", NAMES)
+    assert not someone_else_does("When did Kamenev die?", "Lenin died in 1924, before Kamenev spoke.")
+
+
+def test_the_asked_people_only_in_a_list_of_everyone():
+    question = "How did Zinoviev and Kamenev help Stalin after Lenin died?"
+    listed = "Lenin's death began a struggle between Stalin, Trotsky, Zinoviev, Kamenev and Bukharin."
+    assert only_listed(question, listed)
+    # Named outside the list, or in a list of two, they are what the sentence is about.
+    assert not only_listed(question, "After Lenin's death, Kamenev and Zinoviev kept his testament from the congress.")
+    assert not only_listed(question, "Zinoviev, unlike Trotsky, Kamenev and Bukharin, sided with Stalin.")
+    assert not only_listed("Why did Trotsky lose?", "A struggle emerged between Leon Trotsky, and Joseph Stalin.")
+    # Only the people a why/how question asks about, written with capitals after its verb.
+    assert not only_listed("Who were the main rivals?", listed)
+    assert not only_listed("how did zinoviev help stalin", listed)
+    assert not only_listed("How did Stalin's rivals help him?", "Zinoviev, Kamenev and Bukharin met.")

@@ -159,3 +159,49 @@ def test_a_value_in_the_next_sentence_that_points_back_counts_as_given():
     assert evidence_features(question, logits, 0, launched, 0.8, 0.6, next_text=other)[absent] == 1.0
     years = "This lasted until 1925."  # another kind of value
     assert evidence_features(question, logits, 0, launched, 0.8, 0.6, next_text=years)[absent] == 1.0
+
+
+def test_a_sentence_whose_asked_event_is_someone_elses_is_read_last():
+    from types import SimpleNamespace
+
+    from askhist.answer import Scored, reading_order
+
+    texts = [
+        "However, in 1924, Lenin died and Josef Stalin assumed leadership.",
+        "Stalin ruled until he died in 1953.",
+        "Stalin was General Secretary.",
+    ]
+    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    scored = Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
+    assert reading_order("In what year did Stalin die?", scored, index, 2) == [2, 1]
+    assert reading_order("In what year did Stalin die?", scored, index, 3) == [2, 1, 0]  # read when needed
+    assert reading_order("Who led after 1924?", scored, index, 2) == [0, 2]  # today's order otherwise
+    # Only a question asking for a year or number: for others, a co-subject is no one else.
+    assert reading_order("Why did Stalin die alone?", scored, index, 2) == [0, 2]
+
+
+def test_a_sentence_naming_the_asked_people_only_among_everyone_is_read_last():
+    from types import SimpleNamespace
+
+    from askhist.answer import Scored, reading_order
+
+    texts = [
+        "A struggle began between Stalin, Trotsky, Zinoviev, Kamenev and Bukharin.",
+        "Kamenev and Zinoviev kept Lenin's testament from the congress.",
+        "Stalin was General Secretary.",
+    ]
+    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    scored = Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
+    assert reading_order("How did Zinoviev and Kamenev help Stalin?", scored, index, 2) == [2, 1]
+    assert reading_order("When did Zinoviev and Kamenev help Stalin?", scored, index, 2) == [0, 2]  # a value
+
+
+def test_the_reader_does_not_read_someone_elses_event(tmp_path_factory):
+    from .conftest import fake_assistant_over
+
+    lenin = "However, in the year 1924, Lenin died and Stalin took over as leader."
+    files = {"a.txt": f"Stalin ruled for decades.\n\n{lenin}\n\nThe end came for Stalin at his dacha in 1953.\n"}
+    base = fake_assistant_over(files, tmp_path_factory)
+    reader = FakeReader()
+    _assistant(base, reader, read_top=1).ask("In what year did Stalin die?")
+    assert len(reader.pairs) == 1 and reader.pairs[0][1] != lenin

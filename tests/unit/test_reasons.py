@@ -16,6 +16,7 @@ from askhist.reasons import (
     asks_why,
     defined_term,
     defines,
+    explains_before,
     gives_reason,
     reason_follows,
     refers_back,
@@ -246,7 +247,7 @@ def test_a_value_follows_in_the_next_sentence_when_it_points_back_and_gives_it(
     assert value_follows(question, sentence, next_sentence) is follows
 
 
-ENROLMENT = (
+COUNTED = (
     "The Lenin Enrolment\n\n"
     "Stalin launched the Lenin Enrolment between 1923 and 1925 to bring workers into the party. "
     "This caused an influx of 500,000 party members. "
@@ -256,13 +257,58 @@ ENROLMENT = (
 
 @pytest.fixture(scope="module")
 def enrolment(tmp_path_factory) -> Assistant:
-    return fake_assistant_over({"enrolment.txt": ENROLMENT}, tmp_path_factory)
+    return fake_assistant_over({"enrolment.txt": COUNTED}, tmp_path_factory)
 
 
 def test_a_value_question_runs_on_into_the_sentence_that_gives_the_value(enrolment):
     question = "How many workers did the Lenin Enrolment bring into the party?"
     first = enrolment.ask(question).sentences[0]
     assert first.runs_on and first.text.startswith("Stalin launched") and first.text.endswith("500,000 party members.")
-    assert ENROLMENT[first.start : first.end] == first.text
+    assert COUNTED[first.start : first.end] == first.text
     off = _with(enrolment, value_runs_on=False).ask(question).sentences[0]
     assert not off.runs_on and off.text.startswith("Stalin launched")
+
+
+@pytest.mark.parametrize(
+    ("question", "following", "explains"),
+    [
+        ("Why were the members loyal?", "This was advantageous because they followed orders.", True),
+        ("Why were the members loyal?", "This was in 1924.", False),  # points back, no cause
+        ("Why were the members loyal?", "They were loyal because they owed him.", False),  # a cause, not pointing back
+        ("How many members joined?", "This was advantageous because they followed orders.", False),  # a value
+    ],
+)
+def test_a_next_sentence_that_points_back_and_gives_a_cause_explains(question, following, explains):
+    assert explains_before(question, "Stalin supervised the Lenin Enrolment.", following) is explains
+    assert not explains_before(question, "Stalin won because he was careful.", following)  # it gives its own
+
+
+ENROLMENT = (
+    "The Enrolment\n\n"
+    "Stalin supervised the Lenin Enrolment of young workers and peasants. "
+    "This was advantageous to Stalin because the recruits simply followed his instructions. "
+    "Party membership doubled.\n\n"
+    "Trotsky led the Red Army in the civil war.\n"
+)
+
+
+@pytest.mark.parametrize(("following", "runs_on"), [("because", True), ("when", False)])
+def test_the_quote_runs_on_into_a_cause_pointing_back_whatever_the_first_sentence_covers(
+    tmp_path_factory, following, runs_on
+):
+    essay = ENROLMENT.replace("because", following)
+    base = fake_assistant_over({"enrolment.txt": essay}, tmp_path_factory)
+    question = "Why were the new members who joined in the Lenin Enrolment loyal to Stalin?"
+    reader = _with(base, reader=AloneReader("Stalin supervised"))  # the first sentence is the answer
+    first = reader.ask(question).sentences[0]
+    assert first.text.startswith("Stalin supervised")
+    assert first.runs_on is runs_on
+    assert essay[first.start : first.end] == first.text
+    if runs_on:
+        assert first.text.endswith("followed his instructions.")
+        assert (
+            not _with(base, reader=AloneReader("Stalin supervised"), reason_min_coverage=2.0)
+            .ask(question)
+            .sentences[0]
+            .runs_on
+        )
