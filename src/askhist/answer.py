@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .asked import unstated
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
@@ -264,13 +265,16 @@ def answer_question(
         # words the collection never uses ("Who won the 1954 World Cup?") is
         # declined too when the reader finds nothing that answers it either.
         top = reading.features[EVIDENCE_FEATURES.index("top")] if reading.read else -np.inf
-        chosen_text = index.sentences[reading.read[int(np.argmax(reading.combined))]].text if reading.read else ""
+        best = reading.read[int(np.argmax(reading.combined))] if reading.read else -1
+        chosen_text = index.sentences[best].text if reading.read else ""
+        # ... and when the chosen sentence does not say what was asked ("Which country was Trotsky exiled
+        # to?" → "Trotsky in particular was exiled."), unless the reader is sure.
+        doubtful = reading.probability < settings.abstain_evidence_below or (
+            settings.abstain_unstated and bool(reading.read) and unstated_answer(query.text, index, best, settings)
+        )
         abstained = bool(
             not reading.read
-            or (
-                reading.probability < settings.abstain_evidence_below
-                and not reader_is_sure(query.text, chosen_text, float(top), settings)
-            )
+            or (doubtful and not reader_is_sure(query.text, chosen_text, float(top), settings))
             or (scored.unknown >= settings.abstain_unknown_share and top < settings.abstain_unknown_logit)
         )
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
@@ -280,6 +284,17 @@ def answer_question(
             read_logits = dict(zip(reading.read, reading.logits.tolist()))
             span = reason_span(query, chosen, scored, index, settings, checker, read_logits)
         return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, span)
+
+
+def unstated_answer(question: str, index: Index, sentence_id: int, settings: AnswerSettings) -> str | None:
+    """Why the sentence ``sentence_id``, read with its neighbours in the same
+    section, does not say what ``question`` asks (:func:`askhist.asked.unstated`),
+    or None."""
+    before, after = (
+        index.sentences[sentence_id + step].text if _neighbour_statement(index, sentence_id, step) else None
+        for step in (-1, +1)
+    )
+    return unstated(question, index.sentences[sentence_id].text, before, after, settings.unstated_min_share)
 
 
 def reader_is_sure(question: str, sentence: str, top: float, settings: AnswerSettings) -> bool:

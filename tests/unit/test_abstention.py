@@ -111,3 +111,40 @@ def test_reader_is_sure_by_kind_of_question():
     assert not reader_is_sure("What is the NEP?", sentence, 5.0, settings)  # the sentence defines another term
     assert reader_is_sure("Why did it end?", "It ended.", settings.answer_why_above_logit, settings)
     assert not reader_is_sure("How did it end?", "It ended.", settings.answer_why_above_logit, settings)
+
+
+# A sentence that mentions what was asked about but does not say what was asked (askhist.asked).
+EXILE = (
+    "Trotsky's Fall\n\n"
+    "Trotsky in particular was exiled.\n\n"
+    "Stalin won the struggle for the leadership of the party in the end.\n"
+)
+
+
+class CloseReader:
+    """A fake reader: ``high`` for the sentence holding ``word``, three less for the others (a narrow margin,
+    which the evidence model reads as answerable)."""
+
+    def __init__(self, word: str, high: float) -> None:
+        self.word, self.high = word, high
+
+    def score(self, question, sentences, before=None, after=None) -> np.ndarray:
+        return np.array([self.high if self.word in s else self.high - 3.0 for s in sentences])
+
+
+@pytest.fixture(scope="module")
+def exile(tmp_path_factory) -> Assistant:
+    from .conftest import fake_assistant_over
+
+    return fake_assistant_over({"exile.txt": EXILE}, tmp_path_factory)
+
+
+def test_a_sentence_that_names_no_such_thing_as_was_asked_is_declined(exile):
+    question = "Which country was Trotsky exiled to?"
+    reader = CloseReader("exiled", high=5.0)
+    answered = _read_by(exile, reader).ask(question)
+    assert not answered.abstained and answered.sentences[0].text == "Trotsky in particular was exiled."
+    assert _read_by(exile, reader, abstain_unstated=True).ask(question).abstained
+    assert not _read_by(exile, reader, abstain_unstated=True).ask("Was Trotsky exiled?").abstained
+    # A reader sure enough still answers (reader_is_sure).
+    assert not _read_by(exile, CloseReader("exiled", high=8.0), abstain_unstated=True).ask(question).abstained
