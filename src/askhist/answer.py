@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .asked import unstated
+from .asked import event_words, noun_unstated, value_unstated
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .index import Index
@@ -267,10 +267,11 @@ def answer_question(
         top = reading.features[EVIDENCE_FEATURES.index("top")] if reading.read else -np.inf
         best = reading.read[int(np.argmax(reading.combined))] if reading.read else -1
         chosen_text = index.sentences[best].text if reading.read else ""
-        # ... and when the chosen sentence does not say what was asked ("Which country was Trotsky exiled
-        # to?" → "Trotsky in particular was exiled."), unless the reader is sure.
+        # ... and when the chosen sentence does not say what was asked, unless the reader is sure: its year
+        # is another event's, and the event asked about is one the collection never names ("In what year
+        # was Bukharin executed?" → "Lenin's death in 1924 ... Bukharin ...").
         doubtful = reading.probability < settings.abstain_evidence_below or (
-            settings.abstain_unstated and bool(reading.read) and unstated_answer(query.text, index, best, settings)
+            bool(reading.read) and unstated_answer(query.text, index, best, settings) is not None
         )
         abstained = bool(
             not reading.read
@@ -288,13 +289,29 @@ def answer_question(
 
 def unstated_answer(question: str, index: Index, sentence_id: int, settings: AnswerSettings) -> str | None:
     """Why the sentence ``sentence_id``, read with its neighbours in the same
-    section, does not say what ``question`` asks (:func:`askhist.asked.unstated`),
-    or None."""
+    section, does not say what ``question`` asks, or None: "event" when a
+    "when"/"how many" question's event is one the collection never names
+    and the sentence's value is another event's (``abstain_unnamed_event``:
+    the sources cannot date an execution they never mention); with
+    ``abstain_unstated``, "noun" (:func:`askhist.asked.noun_unstated`) and
+    "value" (:func:`askhist.asked.value_unstated`) whatever the collection names."""
+    sentence = index.sentences[sentence_id].text
     before, after = (
         index.sentences[sentence_id + step].text if _neighbour_statement(index, sentence_id, step) else None
         for step in (-1, +1)
     )
-    return unstated(question, index.sentences[sentence_id].text, before, after, settings.unstated_min_share)
+    if settings.abstain_unstated and noun_unstated(question, (sentence, before, after), settings.unstated_min_share):
+        return "noun"
+    if not value_unstated(question, sentence, after):
+        return None
+    if settings.abstain_unstated:
+        return "value"
+    if not settings.abstain_unnamed_event:
+        return None
+    # As written, not spelling-corrected: the correction would take "deported" for "dept".
+    vocabulary = index.bm25.vocabulary
+    named = any(t in vocabulary for word in event_words(question) for t in index.tokens(word))
+    return None if named else "event"
 
 
 def reader_is_sure(question: str, sentence: str, top: float, settings: AnswerSettings) -> bool:

@@ -8,7 +8,8 @@ Trotsky, Zinoviev, Kamenev and Bukharin", whose year is a death, not an
 execution. The reader (a passage ranker) scores such pairs high, and the
 evidence model cannot tell them apart. These rules can: the answer stage
 abstains when one of them says the sentence does not state what was asked
-(:func:`unstated`). Pure functions on text; no model runs here.
+(``AnswerSettings.abstain_unstated``, ``abstain_unnamed_event``). Pure
+functions on text; no model runs here.
 """
 
 from __future__ import annotations
@@ -78,17 +79,18 @@ def noun_unstated(question: str, texts: Iterable[str | None], min_share: float) 
     return bool(others) and len(others & stated) >= min_share * len(others)
 
 
-def event_words(question: str) -> set[str]:
-    """The stems of the words of a question that say what happened: its
-    content words written in lower case, less the value's own words and
-    light verbs ("In what year was Bukharin executed?" → {"execut"})."""
+def event_words(question: str) -> list[str]:
+    """The words of a question that say what happened: its content words
+    written in lower case, less the value's own words and light verbs ("In
+    what year was Bukharin executed?" → ["executed"])."""
     words = _words(question)
-    out: set[str] = set()
+    out: list[str] = []
     for position, word in enumerate(words):
         lowered = word.lower()
         if (position and word[:1].isupper()) or lowered in _VALUE_WORDS or lowered in _LIGHT_VERBS:
             continue
-        out |= content_stems(lowered)
+        if content_stems(lowered) and lowered not in out:
+            out.append(lowered)
     return out
 
 
@@ -104,21 +106,9 @@ def value_unstated(question: str, sentence: str, next_sentence: str | None = Non
     kind = answer_kind(question)
     if kind is None or not _VALUE_QUESTION.match(question):
         return False
-    event = event_words(question)
+    event = _stems(event_words(question))
     if not event:
         return False
     texts = [sentence, *([next_sentence] if next_sentence and refers_back(next_sentence) else [])]
     valued = [text[s:e] for text in texts for s, e in clauses(text) if any(v.kind == kind for v in values(text[s:e]))]
     return bool(valued) and not any(content_stems(clause) & event for clause in valued)
-
-
-def unstated(question: str, sentence: str, before: str | None, after: str | None, min_share: float) -> str | None:
-    """Why the chosen ``sentence`` (with its neighbours ``before`` and
-    ``after`` in the same section, if any) does not say what the question
-    asks: "noun" (:func:`noun_unstated`), "value" (:func:`value_unstated`),
-    or None when no rule says so."""
-    if noun_unstated(question, (sentence, before, after), min_share):
-        return "noun"
-    if value_unstated(question, sentence, after):
-        return "value"
-    return None

@@ -148,3 +148,32 @@ def test_a_sentence_that_names_no_such_thing_as_was_asked_is_declined(exile):
     assert not _read_by(exile, reader, abstain_unstated=True).ask("Was Trotsky exiled?").abstained
     # A reader sure enough still answers (reader_is_sure).
     assert not _read_by(exile, CloseReader("exiled", high=8.0), abstain_unstated=True).ask(question).abstained
+
+
+# A year given for another event, when the collection never names the event asked about.
+PURGE = (
+    "The Struggle\n\n"
+    "Lenin's death in 1924 set off a struggle between Stalin, Trotsky and Bukharin.\n\n"
+    "Trotsky was expelled from the party in 1927 after a long fight.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def purge(tmp_path_factory) -> Assistant:
+    from .conftest import fake_assistant_over
+
+    return fake_assistant_over({"purge.txt": PURGE}, tmp_path_factory)
+
+
+def test_a_year_for_an_event_the_collection_never_names_is_declined(purge):
+    reader = CloseReader("Bukharin", high=5.0)
+    question = "In what year was Bukharin executed?"  # "executed" is no word of the collection
+    assert _read_by(purge, reader).ask(question).abstained
+    answered = _read_by(purge, reader, abstain_unnamed_event=False).ask(question)
+    assert not answered.abstained and answered.sentences[0].text.startswith("Lenin's death in 1924")
+    # An event the collection names is left to the evidence model (this sentence gives another event's year:
+    # abstain_unstated, off, would decline it too).
+    assert not _read_by(purge, reader).ask("In what year was Bukharin expelled?").abstained
+    assert _read_by(purge, reader, abstain_unstated=True).ask("In what year was Bukharin expelled?").abstained
+    # A sentence that gives the event's year is answered.
+    assert not _read_by(purge, CloseReader("expelled", high=5.0)).ask("In what year was Trotsky expelled?").abstained

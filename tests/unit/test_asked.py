@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askhist.asked import asked_noun, event_words, noun_unstated, unstated, value_unstated
+from askhist.asked import asked_noun, event_words, noun_unstated, value_unstated
 
 pytestmark = pytest.mark.unit
 
@@ -42,9 +42,9 @@ def test_a_sentence_about_the_question_that_names_no_such_thing(question, texts,
 
 
 def test_the_event_words_of_a_question_are_its_lower_case_content_words():
-    assert event_words("In what year was Bukharin executed?") == {"execut"}
-    assert event_words("When did Stalin become General Secretary?") == set()  # a light verb and a name
-    assert event_words("How many kulaks were deported?") == {"kulak", "deport"}
+    assert event_words("In what year was Bukharin executed?") == ["executed"]
+    assert event_words("When did Stalin become General Secretary?") == []  # a light verb and a name
+    assert event_words("How many kulaks were deported?") == ["kulaks", "deported"]
 
 
 @pytest.mark.parametrize(
@@ -63,9 +63,3 @@ def test_the_event_words_of_a_question_are_its_lower_case_content_words():
 )
 def test_a_year_given_for_another_event(question, sentence, next_sentence, unsaid):
     assert value_unstated(question, sentence, next_sentence) is unsaid
-
-
-def test_unstated_names_the_rule_that_fired():
-    assert unstated("Which country was Trotsky exiled to?", "Trotsky was exiled.", None, None, 1 / 3) == "noun"
-    assert unstated("In what year was Bukharin executed?", "Lenin died in 1924.", None, None, 1 / 3) == "value"
-    assert unstated("In what year was Bukharin executed?", "Bukharin was executed in 1938.", None, None, 1 / 3) is None
