@@ -289,29 +289,32 @@ def answer_question(
 
 def unstated_answer(question: str, index: Index, sentence_id: int, settings: AnswerSettings) -> str | None:
     """Why the sentence ``sentence_id``, read with its neighbours in the same
-    section, does not say what ``question`` asks, or None: "event" when a
-    "when"/"how many" question's event is one the collection never names
-    and the sentence's value is another event's (``abstain_unnamed_event``:
-    the sources cannot date an execution they never mention); with
-    ``abstain_unstated``, "noun" (:func:`askhist.asked.noun_unstated`) and
-    "value" (:func:`askhist.asked.value_unstated`) whatever the collection names."""
+    section, does not say what ``question`` asks, or None: "noun" when it
+    names no such thing as a "which <noun>" question asks for
+    (:func:`askhist.asked.noun_unstated`), "value" when a "when"/"how many"
+    question's value is another event's (:func:`askhist.asked.value_unstated`).
+    With ``abstain_unnamed_event``, only when the collection never uses a
+    word of what was asked (the sources cannot date an execution they never
+    mention); with ``abstain_unstated``, whatever the collection names."""
+    if not (settings.abstain_unstated or settings.abstain_unnamed_event):
+        return None
     sentence = index.sentences[sentence_id].text
     before, after = (
         index.sentences[sentence_id + step].text if _neighbour_statement(index, sentence_id, step) else None
         for step in (-1, +1)
     )
-    if settings.abstain_unstated and noun_unstated(question, (sentence, before, after), settings.unstated_min_share):
-        return "noun"
-    if not value_unstated(question, sentence, after):
+    if noun_unstated(question, (sentence, before, after), settings.unstated_min_share):
+        why = "noun"
+    elif value_unstated(question, sentence, after):
+        why = "value"
+    else:
         return None
     if settings.abstain_unstated:
-        return "value"
-    if not settings.abstain_unnamed_event:
-        return None
+        return why
     # As written, not spelling-corrected: the correction would take "deported" for "dept".
     vocabulary = index.bm25.vocabulary
     named = any(t in vocabulary for word in event_words(question) for t in index.tokens(word))
-    return None if named else "event"
+    return None if named else why
 
 
 def reader_is_sure(question: str, sentence: str, top: float, settings: AnswerSettings) -> bool:

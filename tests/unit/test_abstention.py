@@ -139,7 +139,7 @@ def exile(tmp_path_factory) -> Assistant:
     return fake_assistant_over({"exile.txt": EXILE}, tmp_path_factory)
 
 
-def test_a_sentence_that_names_no_such_thing_as_was_asked_is_declined(exile):
+def test_a_sentence_that_names_no_such_thing_as_was_asked_is_declined_when_turned_on(exile):
     question = "Which country was Trotsky exiled to?"
     reader = CloseReader("exiled", high=5.0)
     answered = _read_by(exile, reader).ask(question)
@@ -148,6 +148,10 @@ def test_a_sentence_that_names_no_such_thing_as_was_asked_is_declined(exile):
     assert not _read_by(exile, reader, abstain_unstated=True).ask("Was Trotsky exiled?").abstained
     # A reader sure enough still answers (reader_is_sure).
     assert not _read_by(exile, CloseReader("exiled", high=8.0), abstain_unstated=True).ask(question).abstained
+    # By default only when the collection never uses a word of what was asked ("exiled" it does use).
+    unnamed = "Which newspaper did Trotsky edit?"
+    assert _read_by(exile, reader).ask(unnamed).abstained
+    assert not _read_by(exile, reader, abstain_unnamed_event=False).ask(unnamed).abstained
 
 
 # A year given for another event, when the collection never names the event asked about.
