@@ -8,8 +8,10 @@ Trotsky, Zinoviev, Kamenev and Bukharin", whose year is a death, not an
 execution. The reader (a passage ranker) scores such pairs high, and the
 evidence model cannot tell them apart. These rules can: the answer stage
 abstains when one of them says the sentence does not state what was asked
-(``AnswerSettings.abstain_unstated``, ``abstain_unnamed_event``). Pure
-functions on text; no model runs here.
+and the collection never uses a word of it (``event_words``;
+``AnswerSettings.abstain_unnamed_event``), or whatever it uses
+(``abstain_unstated``, off: on SQuAD the missing thing is often there as a
+hyponym or a synonym). Pure functions on text; no model runs here.
 """
 
 from __future__ import annotations
@@ -80,9 +82,10 @@ def noun_unstated(question: str, texts: Iterable[str | None], min_share: float) 
 
 
 def event_words(question: str) -> list[str]:
-    """The words of a question that say what happened: its content words
-    written in lower case, less the value's own words and light verbs ("In
-    what year was Bukharin executed?" → ["executed"])."""
+    """The words of a question that say what it asks about, not who: its
+    content words written in lower case, less the value's own words and
+    light verbs ("In what year was Bukharin executed?" → ["executed"];
+    "Which newspaper did Trotsky edit?" → ["newspaper", "edit"])."""
     words = _words(question)
     out: list[str] = []
     for position, word in enumerate(words):
