@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .asked import event_words, noun_unstated, value_unstated
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
 from .facts import answer_kind, only_listed
@@ -268,13 +269,17 @@ def answer_question(
         # words the collection never uses ("Who won the 1954 World Cup?") is
         # declined too when the reader finds nothing that answers it either.
         top = reading.features[EVIDENCE_FEATURES.index("top")] if reading.read else -np.inf
-        chosen_text = index.sentences[reading.read[int(np.argmax(reading.combined))]].text if reading.read else ""
+        best = reading.read[int(np.argmax(reading.combined))] if reading.read else -1
+        chosen_text = index.sentences[best].text if reading.read else ""
+        # ... and when the chosen sentence does not say what was asked, unless the reader is sure: its year
+        # is another event's, and the event asked about is one the collection never names ("In what year
+        # was Bukharin executed?" → "Lenin's death in 1924 ... Bukharin ...").
+        doubtful = reading.probability < settings.abstain_evidence_below or (
+            bool(reading.read) and unstated_answer(query.text, index, best, settings) is not None
+        )
         abstained = bool(
             not reading.read
-            or (
-                reading.probability < settings.abstain_evidence_below
-                and not reader_is_sure(query.text, chosen_text, float(top), settings)
-            )
+            or (doubtful and not reader_is_sure(query.text, chosen_text, float(top), settings))
             or (scored.unknown >= settings.abstain_unknown_share and top < settings.abstain_unknown_logit)
         )
         chosen = [] if abstained else select_sentences(index, reading.read, reading.combined, settings)
@@ -284,6 +289,36 @@ def answer_question(
             read_logits = dict(zip(reading.read, reading.logits.tolist()))
             span = reason_span(query, chosen, scored, index, settings, checker, read_logits)
         return _answer(question, query, index, hits, chosen, abstained, bool(reading.read), top_k, span)
+
+
+def unstated_answer(question: str, index: Index, sentence_id: int, settings: AnswerSettings) -> str | None:
+    """Why the sentence ``sentence_id``, read with its neighbours in the same
+    section, does not say what ``question`` asks, or None: "noun" when it
+    names no such thing as a "which <noun>" question asks for
+    (:func:`askhist.asked.noun_unstated`), "value" when a "when"/"how many"
+    question's value is another event's (:func:`askhist.asked.value_unstated`).
+    With ``abstain_unnamed_event``, only when the collection never uses a
+    word of what was asked (the sources cannot date an execution they never
+    mention); with ``abstain_unstated``, whatever the collection names."""
+    if not (settings.abstain_unstated or settings.abstain_unnamed_event):
+        return None
+    sentence = index.sentences[sentence_id].text
+    before, after = (
+        index.sentences[sentence_id + step].text if _neighbour_statement(index, sentence_id, step) else None
+        for step in (-1, +1)
+    )
+    if noun_unstated(question, (sentence, before, after), settings.unstated_min_share):
+        why = "noun"
+    elif value_unstated(question, sentence, after):
+        why = "value"
+    else:
+        return None
+    if settings.abstain_unstated:
+        return why
+    # As written, not spelling-corrected: the correction would take "deported" for "dept".
+    vocabulary = index.bm25.vocabulary
+    named = any(t in vocabulary for word in event_words(question) for t in index.tokens(word))
+    return None if named else why
 
 
 def reader_is_sure(question: str, sentence: str, top: float, settings: AnswerSettings) -> bool:

@@ -111,3 +111,73 @@ def test_reader_is_sure_by_kind_of_question():
     assert not reader_is_sure("What is the NEP?", sentence, 5.0, settings)  # the sentence defines another term
     assert reader_is_sure("Why did it end?", "It ended.", settings.answer_why_above_logit, settings)
     assert not reader_is_sure("How did it end?", "It ended.", settings.answer_why_above_logit, settings)
+
+
+# A sentence that mentions what was asked about but does not say what was asked (askhist.asked).
+EXILE = (
+    "Trotsky's Fall\n\n"
+    "Trotsky in particular was exiled.\n\n"
+    "Stalin won the struggle for the leadership of the party in the end.\n"
+)
+
+
+class CloseReader:
+    """A fake reader: ``high`` for the sentence holding ``word``, three less for the others (a narrow margin,
+    which the evidence model reads as answerable)."""
+
+    def __init__(self, word: str, high: float) -> None:
+        self.word, self.high = word, high
+
+    def score(self, question, sentences, before=None, after=None) -> np.ndarray:
+        return np.array([self.high if self.word in s else self.high - 3.0 for s in sentences])
+
+
+@pytest.fixture(scope="module")
+def exile(tmp_path_factory) -> Assistant:
+    from .conftest import fake_assistant_over
+
+    return fake_assistant_over({"exile.txt": EXILE}, tmp_path_factory)
+
+
+def test_a_sentence_that_names_no_such_thing_as_was_asked_is_declined_when_turned_on(exile):
+    question = "Which country was Trotsky exiled to?"
+    reader = CloseReader("exiled", high=5.0)
+    answered = _read_by(exile, reader).ask(question)
+    assert not answered.abstained and answered.sentences[0].text == "Trotsky in particular was exiled."
+    assert _read_by(exile, reader, abstain_unstated=True).ask(question).abstained
+    assert not _read_by(exile, reader, abstain_unstated=True).ask("Was Trotsky exiled?").abstained
+    # A reader sure enough still answers (reader_is_sure).
+    assert not _read_by(exile, CloseReader("exiled", high=8.0), abstain_unstated=True).ask(question).abstained
+    # By default only when the collection never uses a word of what was asked ("exiled" it does use).
+    unnamed = "Which newspaper did Trotsky edit?"
+    assert _read_by(exile, reader).ask(unnamed).abstained
+    assert not _read_by(exile, reader, abstain_unnamed_event=False).ask(unnamed).abstained
+
+
+# A year given for another event, when the collection never names the event asked about.
+PURGE = (
+    "The Struggle\n\n"
+    "Lenin's death in 1924 set off a struggle between Stalin, Trotsky and Bukharin.\n\n"
+    "Trotsky was expelled from the party in 1927 after a long fight.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def purge(tmp_path_factory) -> Assistant:
+    from .conftest import fake_assistant_over
+
+    return fake_assistant_over({"purge.txt": PURGE}, tmp_path_factory)
+
+
+def test_a_year_for_an_event_the_collection_never_names_is_declined(purge):
+    reader = CloseReader("Bukharin", high=5.0)
+    question = "In what year was Bukharin executed?"  # "executed" is no word of the collection
+    assert _read_by(purge, reader).ask(question).abstained
+    answered = _read_by(purge, reader, abstain_unnamed_event=False).ask(question)
+    assert not answered.abstained and answered.sentences[0].text.startswith("Lenin's death in 1924")
+    # An event the collection names is left to the evidence model (this sentence gives another event's year:
+    # abstain_unstated, off, would decline it too).
+    assert not _read_by(purge, reader).ask("In what year was Bukharin expelled?").abstained
+    assert _read_by(purge, reader, abstain_unstated=True).ask("In what year was Bukharin expelled?").abstained
+    # A sentence that gives the event's year is answered.
+    assert not _read_by(purge, CloseReader("expelled", high=5.0)).ask("In what year was Trotsky expelled?").abstained

@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "askhist"
 # stages below it, never one above. Names without a module yet are slots for
 # work in progress (facts, conversation, reader, web).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("callbacks", "timing", "text", "facts", "stance", "reasons"),
+    ("callbacks", "timing", "text", "facts", "stance", "reasons", "asked"),
     ("cleaning", "formats", "documents"),
     ("chunking",),
     ("bm25", "termsets", "vectors", "minibert", "embedding"),
