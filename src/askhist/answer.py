@@ -9,8 +9,9 @@ sentence askhist shows is a span of a source file; when it abstains it
 still shows the nearest passages.
 
 Why this module is over 400 lines: it holds the answer's data classes (and
-their JSON) beside the reader stage, the run-on and the selection, which
-build them; today's score moved to :mod:`askhist.scoring`.
+their JSON) beside the reader stage, the run-on, a follow-up's repeat read
+again and the selection, which build them; today's score moved to
+:mod:`askhist.scoring`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import conversation
 from .asked import event_words, noun_unstated, value_unstated
 from .chunking import is_statement
 from .cleaning import MAIN, section_label
-from .facts import answer_kind, only_listed
+from .facts import answer_kind, only_listed, values
 from .index import Index
 from .reader import EVIDENCE_FEATURES, Reader, answerable_probability, combined_scores, evidence_features
 from .reasons import (
@@ -236,12 +238,16 @@ def answer_question(
     top_k: int = 5,
     timings: Timings | None = None,
     reader: Reader | None = None,
+    follow_up: conversation.Reading | None = None,
 ) -> Answer:
     """Retrieve passages for a query and answer with cited sentences (or abstain).
 
     With a ``reader``, the best candidates by today's score are read by the
     cross-encoder, which chooses the answer and decides abstention; without
-    (and for follow-ups, unless ``read_followups``), today's score does both.
+    (and for follow-ups, unless ``read_followups``), today's score does both;
+    then, for a ``follow_up`` (its reading in the conversation) whose best
+    sentence repeats the earlier answer, the reader decides whether another
+    is quoted first (:func:`reread_repeat`).
     ``timings``, if given, gets the seconds of each stage added in (see
     ``Retriever.search``, plus answer_selection and reading).
     """
@@ -260,6 +266,10 @@ def answer_question(
             chosen = [] if abstained else select_sentences(index, scored.candidates, scored.scores, settings)
         with stopwatch(timings if checker is not None else None, "reading"):  # no "reading" stage without a reader
             span = reason_span(query, chosen, scored, index, settings, checker)
+            if span is None and follow_up is not None and checker is not None:
+                reread = reread_repeat(chosen, scored, index, follow_up, checker, settings)
+                if reread != chosen:
+                    chosen, span = reread, reason_span(query, reread, scored, index, settings, checker)
         return _answer(question, query, index, hits, chosen, abstained, bool(len(scored.scores)), top_k, span)
     with stopwatch(timings, "reading"):
         reading = read(query, scored, index, reader, settings)
@@ -319,6 +329,67 @@ def unstated_answer(question: str, index: Index, sentence_id: int, settings: Ans
     vocabulary = index.bm25.vocabulary
     named = any(t in vocabulary for word in event_words(question) for t in index.tokens(word))
     return None if named else why
+
+
+def reread_repeat(
+    chosen: list[tuple[int, float]],
+    scored: Scored,
+    index: Index,
+    follow_up: conversation.Reading,
+    reader: Reader,
+    settings: AnswerSettings,
+) -> list[tuple[int, float]]:
+    """A follow-up's chosen sentences, with another quoted first when the
+    best one repeats a sentence the earlier answer quoted and the reader
+    reads another better. The earlier question, leaned on, pulls its own
+    answer to the top ("what was his support base?" after "Who filled the
+    role of Napoleon in 1922-1924?" → "In 1922-1924, the role of Napoleon
+    was most clearly filled by Leon Trotsky." again), yet that sentence
+    often answers the follow-up too ("did that job actually give him much
+    power?"), and leaving it out lost more than it won (README, Choices).
+    So the reader decides: it reads the ``followup_repeat_read`` best
+    candidates with the question as understood ("what was Trotsky's
+    support base?"), and another wins only when read as answering (above
+    ``followup_repeat_floor``) and above the repeat by
+    ``followup_repeat_margin``. A "when" follow-up of a "when" question
+    asks for another year: candidates giving no year the earlier answer did
+    not give are passed over, the repeat too. (A quote that runs on into
+    the next sentence brings something new: the caller leaves it alone.)"""
+    if not chosen or settings.followup_repeat_read <= 0:
+        return chosen
+    best = chosen[0][0]
+    earlier = follow_up.earlier_answer
+    if not earlier or index.sentences[best].text not in earlier:
+        return chosen
+    new_year = (
+        settings.followup_new_year
+        and answer_kind(follow_up.question) == "year"
+        and answer_kind(follow_up.follows) == "year"
+    )
+    given = _years(earlier)
+    read_ids: list[int] = []
+    for position in np.argsort(-scored.scores, kind="stable").tolist():
+        if len(read_ids) >= settings.followup_repeat_read:
+            break
+        sid = scored.candidates[position]
+        if not (new_year and _years(index.sentences[sid].text) <= given):
+            read_ids.append(sid)
+    logits = reader.score(follow_up.resolved, [index.sentences[s].text for s in read_ids]).tolist()
+    bar = settings.followup_repeat_floor
+    if best in read_ids:
+        bar = max(bar, logits[read_ids.index(best)] + settings.followup_repeat_margin)
+    others = [(logit, sid) for logit, sid in zip(logits, read_ids) if sid != best]
+    if not others:
+        return chosen
+    logit, sid = max(others, key=lambda other: other[0])  # a tie goes to the better by today's score
+    if logit <= bar:
+        return chosen
+    score = float(scored.scores[scored.candidates.index(sid)])
+    return [(sid, score), *(c for c in chosen if c[0] != sid)][: settings.max_sentences]
+
+
+def _years(text: str) -> set[int | float]:
+    return {v.value for v in values(text) if v.kind == "year"}
 
 
 def reader_is_sure(question: str, sentence: str, top: float, settings: AnswerSettings) -> bool:

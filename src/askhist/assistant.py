@@ -329,7 +329,15 @@ class Assistant:
         # Searched and read with texting shorthand written out ("wat", "ppl"); shown as typed.
         query = Query(expand_shorthand(reading.searched), reading.context)
         answer = answer_question(
-            question, query, index, retriever, self.settings.answer, top_k=top_k, timings=timings, reader=self.reader
+            question,
+            query,
+            index,
+            retriever,
+            self.settings.answer,
+            top_k=top_k,
+            timings=timings,
+            reader=self.reader,
+            follow_up=reading if reading.is_follow_up else None,
         )
         return dataclasses.replace(
             answer,

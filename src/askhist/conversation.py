@@ -69,10 +69,11 @@ class Reading:
     ``context``: the earlier question as understood, after the question an
     earlier follow-up read as asked leaned on, and with the earlier answer's
     first sentence when nothing was resolved ("" when the question stands
-    alone). On the dev follow-ups that
-    beat searching for the rewritten question (hit@1 .630 vs .556, MRR .779
-    vs .699), adding the referent to the context (hit@3 .667 vs .704) and the
-    earlier answer always (hit@1 .593).
+    alone). On the dev follow-ups that beat searching for the rewritten
+    question (hit@1 .630 vs .556, MRR .779 vs .699), adding the referent to
+    the context (hit@3 .667 vs .704) and the earlier answer always (hit@1
+    .593). ``earlier_answer`` is the text of the answer the earlier question
+    got: the answer stage asks whether it would only quote it again.
     """
 
     question: str
@@ -81,6 +82,7 @@ class Reading:
     follows: str = ""  # the earlier question this one follows up
     referent: str = ""  # what "he", "that job" or the ellipsis was resolved to
     reason: str = ""  # what the question lacked, e.g. "'he' has no name before it"
+    earlier_answer: str = ""  # the text of the answer given to the earlier question ("" when none)
 
     @property
     def is_follow_up(self) -> bool:
@@ -379,4 +381,6 @@ def read(question: str, turns: Sequence[Turn], known: Iterable[str] = ()) -> Rea
         # "how many joined?" is about when the earlier question does not.
         lead = re.split(r"(?<=[.!?])\s", last.answer.strip(), maxsplit=1)[0]
         context = f"{context} {lead}"
-    return Reading(question, resolved, context, follows=last.question, referent=referent, reason=reason)
+    return Reading(
+        question, resolved, context, follows=last.question, referent=referent, reason=reason, earlier_answer=last.answer
+    )

@@ -68,6 +68,7 @@ def test_he_after_a_who_question_is_the_person_the_answer_named():
     assert reading.follows == turns[0].question
     assert reading.context == "Who became General Secretary in 1922?"
     assert reading.resolved_context == "Why did Stalin get the job? | Who became General Secretary in 1922?"
+    assert reading.earlier_answer == turns[0].answer  # the answer stage asks whether it would quote it again
 
 
 def test_the_person_who_answers_a_who_question_is_the_one_next_to_its_words():

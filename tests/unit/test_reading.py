@@ -12,6 +12,7 @@ import pytest
 
 from askhist.answer import NO_ANSWER, AnswerSettings
 from askhist.assistant import Assistant, Settings
+from askhist.facts import values
 from askhist.reader import (
     EVIDENCE_FEATURES,
     answerable_probability,
@@ -27,14 +28,15 @@ QUESTION = "Why did Trotsky lose the power struggle?"
 
 
 class FakeReader:
-    """Scores a sentence high when it holds ``word`` (or is ``exact``); records every pair it reads."""
+    """Scores a sentence high when it holds ``word`` (or is ``exact``, one or several); records every pair it reads."""
 
-    def __init__(self, word: str = "", exact: str = "", high: float = 5.0, low: float = -5.0) -> None:
-        self.word, self.exact, self.high, self.low = word.lower(), exact, high, low
+    def __init__(self, word: str = "", exact: str | tuple[str, ...] = "", high: float = 5.0, low: float = -5.0) -> None:
+        self.word, self.high, self.low = word.lower(), high, low
+        self.exact = (exact,) if isinstance(exact, str) else exact
         self.pairs: list[tuple[str, str]] = []
 
     def _likes(self, sentence: str) -> bool:
-        return sentence == self.exact or bool(self.word and self.word in sentence.lower())
+        return sentence in self.exact or bool(self.word and self.word in sentence.lower())
 
     def score(self, question: str, sentences: Sequence[str], before=None, after=None) -> np.ndarray:
         self.pairs.extend((question, s) for s in sentences)
@@ -205,3 +207,55 @@ def test_the_reader_does_not_read_someone_elses_event(tmp_path_factory):
     reader = FakeReader()
     _assistant(base, reader, read_top=1).ask("In what year did Stalin die?")
     assert len(reader.pairs) == 1 and reader.pairs[0][1] != lenin
+
+
+NAPOLEON = "Who filled the role of Napoleon in 1922-1924?"
+SUPPORT = "what was his support base?"
+
+
+def _repeating(fake_assistant, reader, **answer):
+    """The follow-up's answer after NAPOLEON, whose best sentence by today's score repeats NAPOLEON's answer."""
+    history = [fake_assistant.ask(NAPOLEON)]
+    return history[0], _assistant(fake_assistant, reader, **answer).ask(SUPPORT, history=history)
+
+
+def test_a_follow_up_that_repeats_the_earlier_answer_lets_the_reader_choose(fake_assistant):
+    listener = FakeReader()
+    earlier, kept = _repeating(fake_assistant, listener)
+    repeat = kept.sentences[0].text
+    assert repeat in earlier.sentences[0].text  # the contested case: read, nothing read well, so kept
+    read = [s for _, s in listener.pairs]
+    assert len(read) == AnswerSettings().followup_repeat_read and read[0] == repeat
+    assert {q for q, _ in listener.pairs} == {kept.resolved_context.split(" | ")[0]}  # the question as understood
+    other = read[-1]
+    assert _repeating(fake_assistant, FakeReader(exact=other))[1].sentences[0].text == other
+    # Read as answering, but no better than the repeat (within the margin): the repeat stays.
+    assert _repeating(fake_assistant, FakeReader(exact=(other, repeat)))[1].sentences[0].text == repeat
+    # Better than the repeat, yet not read as answering (below the floor): the repeat stays.
+    assert _repeating(fake_assistant, FakeReader(exact=other, high=-1.0, low=-5.0))[1].sentences[0].text == repeat
+    off = FakeReader(exact=other)
+    assert _repeating(fake_assistant, off, followup_repeat_read=0)[1].sentences[0].text == repeat
+    assert off.pairs == []
+
+
+def test_a_follow_up_that_does_not_repeat_the_earlier_answer_is_not_read(fake_assistant):
+    earlier = {"question": NAPOLEON, "sentences": [{"text": "Trotsky was never Napoleon."}]}
+    reader = FakeReader()
+    _assistant(fake_assistant, reader).ask(SUPPORT, history=[earlier])
+    assert reader.pairs == []
+
+
+def test_a_when_follow_up_of_a_when_question_reads_only_new_years(fake_assistant):
+    history = [fake_assistant.ask("When did a stroke force Lenin into semi-retirement?")]
+    given = {v.value for s in history[0].sentences for v in values(s.text) if v.kind == "year"}
+    assert given
+    listener = FakeReader()
+    repeat = _assistant(fake_assistant, listener).ask("and when did he die?", history=history).sentences[0].text
+    read = [s for _, s in listener.pairs]
+    assert repeat in history[0].sentences[0].text and repeat not in read and read
+    assert all({v.value for v in values(s) if v.kind == "year"} - given for s in read)
+    chosen = _assistant(fake_assistant, FakeReader(exact=read[-1])).ask("and when did he die?", history=history)
+    assert chosen.sentences[0].text == read[-1]
+    every = FakeReader()
+    _assistant(fake_assistant, every, followup_new_year=False).ask("and when did he die?", history=history)
+    assert next(s for _, s in every.pairs) == repeat
