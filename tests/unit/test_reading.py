@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from askhist.answer import NO_ANSWER, AnswerSettings
+from askhist.answer import NO_ANSWER, AnswerSettings, Scored, reading_order
 from askhist.assistant import Assistant, Settings
 from askhist.facts import values
 from askhist.reader import (
@@ -163,18 +163,21 @@ def test_a_value_in_the_next_sentence_that_points_back_counts_as_given():
     assert evidence_features(question, logits, 0, launched, 0.8, 0.6, next_text=years)[absent] == 1.0
 
 
-def test_a_sentence_whose_asked_event_is_someone_elses_is_read_last():
+def _three_candidates(texts: list[str]):
+    """An index of just these sentences and today's scores .9, .5, .7 for them (the reading order's inputs)."""
     from types import SimpleNamespace
 
-    from askhist.answer import Scored, reading_order
+    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    return index, Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
 
+
+def test_a_sentence_whose_asked_event_is_someone_elses_is_read_last():
     texts = [
         "However, in 1924, Lenin died and Josef Stalin assumed leadership.",
         "Stalin ruled until he died in 1953.",
         "Stalin was General Secretary.",
     ]
-    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
-    scored = Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
+    index, scored = _three_candidates(texts)
     assert reading_order("In what year did Stalin die?", scored, index, 2) == [2, 1]
     assert reading_order("In what year did Stalin die?", scored, index, 3) == [2, 1, 0]  # read when needed
     assert reading_order("Who led after 1924?", scored, index, 2) == [0, 2]  # today's order otherwise
@@ -183,17 +186,12 @@ def test_a_sentence_whose_asked_event_is_someone_elses_is_read_last():
 
 
 def test_a_sentence_naming_the_asked_people_only_among_everyone_is_read_last():
-    from types import SimpleNamespace
-
-    from askhist.answer import Scored, reading_order
-
     texts = [
         "A struggle began between Stalin, Trotsky, Zinoviev, Kamenev and Bukharin.",
         "Kamenev and Zinoviev kept Lenin's testament from the congress.",
         "Stalin was General Secretary.",
     ]
-    index = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
-    scored = Scored([0, 1, 2], np.array([0.9, 0.5, 0.7]), np.zeros(3))
+    index, scored = _three_candidates(texts)
     assert reading_order("How did Zinoviev and Kamenev help Stalin?", scored, index, 2) == [2, 1]
     assert reading_order("When did Zinoviev and Kamenev help Stalin?", scored, index, 2) == [0, 2]  # a value
 
